@@ -1,0 +1,25 @@
+//! The allocation-free `no_std` core of iox2.
+//!
+//! Lock-free building blocks over 32-bit atomic words, each usable as a
+//! `const`-constructed value (`static Q: SpscQueue<_, 8> = SpscQueue::new();`)
+//! and as a view placed into raw (shared) memory with a `const fn` layout:
+//!
+//! - [`spsc`]: a wait-free single-producer single-consumer queue of indices,
+//!   with optional safe overflow;
+//! - [`mpmc`]: a lock-free multi-producer multi-consumer queue of unique
+//!   indices that stays lock-free when a participant is preempted;
+//! - [`free_list`]: a pool of chunk indices, handed out first-in first-out;
+//! - [`bitset`]: an atomic bitset.
+//!
+//! Multi-writer words are written only through the platform's
+//! [`iox2_platform::rmw::Rmw`] backend (DESIGN.md "Atomics"), so the same
+//! code runs on a Cortex-M0 without compare-and-swap.
+#![no_std]
+
+pub mod bitset;
+pub mod error;
+pub mod free_list;
+pub mod mpmc;
+pub mod place;
+pub mod spsc;
+pub mod sync;

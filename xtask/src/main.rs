@@ -1,0 +1,85 @@
+//! iox2's task runner, run as `cargo xtask <COMMAND>` (an alias in
+//! `.cargo/config.toml`).
+//!
+//! - `cargo xtask test [STAGE...]`: the test ladder, cheapest stage first,
+//!   stopping at the first failure (`--list` names the stages);
+//! - `cargo xtask bench [SUITE...]`: the benchmarks of `xtask/bench`.
+//!
+//! Only std and clap, so that it builds in seconds on a fresh clone.
+
+mod bench;
+mod cmd;
+mod ladder;
+mod setup;
+mod stages;
+
+use core::fmt;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// What `cargo xtask` can do.
+#[derive(Debug, Parser)]
+#[command(name = "xtask", bin_name = "cargo xtask", about = "iox2's task runner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the test ladder (all stages, or the named ones, in ladder order).
+    Test {
+        /// List the stages and exit.
+        #[arg(long, conflicts_with = "stages")]
+        list: bool,
+        /// Stages to run; all of them when none is named.
+        #[arg(value_name = "STAGE", value_parser = ladder::stage_names())]
+        stages: Vec<String>,
+    },
+    /// Run benchmark suites in release mode (`cargo run --release -p iox2-bench`).
+    Bench {
+        /// Suites to run (e.g. `queues`); all of them when none is named.
+        #[arg(value_name = "SUITE")]
+        suites: Vec<String>,
+    },
+}
+
+/// Why a task failed: a message naming what went wrong (for a subprocess,
+/// the command line and how it ended).
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    /// A failure with the given explanation.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The result of a task.
+pub type Result<T = ()> = core::result::Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Test { list: true, .. } => {
+            ladder::print_list();
+            Ok(())
+        }
+        Command::Test { stages, .. } => ladder::run(&stages),
+        Command::Bench { suites } => bench::run(&suites),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -9,7 +9,9 @@
 //! - [`mpmc`]: a lock-free multi-producer multi-consumer queue of unique
 //!   indices that stays lock-free when a participant is preempted;
 //! - [`free_list`]: a pool of chunk indices, handed out first-in first-out;
-//! - [`bitset`]: an atomic bitset.
+//! - [`bitset`]: an atomic bitset;
+//! - [`service`] and [`pubsub`]: service names, and the settings of a
+//!   publish-subscribe service with the sizes they imply.
 //!
 //! Multi-writer words are written only through the platform's
 //! [`iox2_platform::rmw::Rmw`] backend (DESIGN.md "Atomics"), so the same
@@ -21,5 +23,7 @@ pub mod error;
 pub mod free_list;
 pub mod mpmc;
 pub mod place;
+pub mod pubsub;
+pub mod service;
 pub mod spsc;
 pub mod sync;

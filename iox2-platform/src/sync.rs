@@ -6,22 +6,26 @@
 //! `cargo xtask test` (stage `lint`) fails if any other file names
 //! `core::sync::atomic` or `std::sync::atomic`.
 //!
-//! Only 32-bit atomics are used: they are native (for load and store) on
-//! every target iox2 supports, `thumbv6m-none-eabi` included. Read-modify-write
-//! goes through [`crate::rmw::Rmw`], never through these types' own methods.
+//! Only 32-bit atomics are used in shared memory: they are native (for load
+//! and store) on every target iox2 supports, `thumbv6m-none-eabi` included.
+//! Read-modify-write goes through [`crate::rmw::Rmw`], never through these
+//! types' own methods. [`AtomicPtr`] and [`AtomicUsize`] exist for
+//! process-local tables only (e.g. the `static_ram` region table, which
+//! records where each static buffer lives); they never appear in a shared
+//! layout, and only their load and store are used.
 
 #[cfg(not(iox2_loom))]
 pub use core::{
     cell::UnsafeCell,
     hint::spin_loop,
-    sync::atomic::{AtomicBool, AtomicU32, Ordering, fence},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering, fence},
 };
 
 #[cfg(iox2_loom)]
 pub use loom::{
     cell::UnsafeCell,
     hint::spin_loop,
-    sync::atomic::{AtomicBool, AtomicU32, Ordering, fence},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering, fence},
 };
 
 /// The ordering a producer uses to publish a value to a consumer.

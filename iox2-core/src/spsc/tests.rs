@@ -231,10 +231,13 @@ fn threads_with_overflow_lose_nothing_and_keep_order() {
                 received.push(v);
             }
         }
+        // `is_finished` does not synchronize; `join` does: only after it are
+        // the producer's last pushes guaranteed visible.
+        let evicted = producer.join().unwrap();
         while let Some(v) = c.pop() {
             received.push(v);
         }
-        (producer.join().unwrap(), received)
+        (evicted, received)
     });
     assert!(received.windows(2).all(|w| w[0] < w[1]), "received out of order");
     let mut all: Vec<u32> = evicted.iter().chain(&received).copied().collect();

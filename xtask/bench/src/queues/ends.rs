@@ -119,10 +119,6 @@ impl SharedQueue for ArrayQueue<u32> {
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct Line {
-    #[expect(
-        clippy::disallowed_types,
-        reason = "the floor is a raw reference outside iox2; it never runs under loom"
-    )]
     word: AtomicU32,
 }
 

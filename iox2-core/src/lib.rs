@@ -12,16 +12,24 @@
 //! - [`bitset`]: an atomic bitset;
 //! - [`service`] and [`pubsub`]: service names, and the settings of a
 //!   publish-subscribe service with the sizes they imply.
+//! - [`payload`]: the contract of a payload type ([`payload::ZeroCopySend`],
+//!   its derive, and [`payload::AnyBitPattern`] for distrusted peers), and
+//!   the type descriptor a service stores and checks on open.
 //!
 //! Multi-writer words are written only through the platform's
 //! [`iox2_platform::rmw::Rmw`] backend (DESIGN.md "Atomics"), so the same
 //! code runs on a Cortex-M0 without compare-and-swap.
 #![no_std]
 
+// The payload derives name `::iox2_core::payload::...`; this lets the core
+// use them on its own types too.
+extern crate self as iox2_core;
+
 pub mod bitset;
 pub mod error;
 pub mod free_list;
 pub mod mpmc;
+pub mod payload;
 pub mod place;
 pub mod pubsub;
 pub mod service;

@@ -24,6 +24,9 @@
 //! Without host features the crate is `#![no_std]` and allocation-free.
 #![cfg_attr(not(feature = "std"), no_std)]
 
+#[cfg(test)]
+extern crate std;
+
 pub mod clock;
 pub mod error;
 pub mod liveness;
@@ -39,6 +42,9 @@ pub mod linux;
 pub mod local;
 #[cfg(feature = "posix")]
 pub mod posix;
+
+#[cfg(any(feature = "linux", feature = "posix"))]
+mod poll;
 
 pub use clock::{Clock, Instant};
 pub use liveness::{Liveness, NodeState};

@@ -42,7 +42,7 @@ const LADDER: &[Stage] = &[
     },
     Stage {
         name: "unit",
-        about: "cargo test --workspace (unit, integration and doc tests; debug build)",
+        about: "cargo test --workspace (unit, integration and doc tests; dev profile)",
         run: stages::unit,
     },
     Stage {

@@ -80,9 +80,10 @@ pub fn nostd() -> Result {
 /// `cargo test --workspace`: unit, integration and doc tests of every
 /// default member, xtask and the bench crate.
 ///
-/// A debug build on purpose: one compilation of the workspace is most of
-/// this stage's time on CI's two cores, and a release build would be a
-/// second one. Stress tests size their iteration counts for a debug build.
+/// The dev profile on purpose: one compilation of the workspace is most of
+/// this stage's time on CI's two cores, and `--release` would add a second
+/// one. The stress tests get their speed from the root `Cargo.toml`, which
+/// optimises `iox2-core` even in the dev profile.
 pub fn unit() -> Result {
     cargo(["test", "--workspace"]).run()
 }

@@ -33,7 +33,9 @@ unsafe impl<const N: usize> Sync for RegionBuffer<N> {}
 impl<const N: usize> RegionBuffer<N> {
     /// A zeroed buffer.
     pub const fn new() -> Self {
-        Self { bytes: UnsafeCell::new([0; N]) }
+        Self {
+            bytes: UnsafeCell::new([0; N]),
+        }
     }
 
     /// The buffer's size in bytes.
@@ -55,7 +57,10 @@ impl<const N: usize> Default for RegionBuffer<N> {
 
 impl<const N: usize> core::fmt::Debug for RegionBuffer<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegionBuffer").field("capacity", &N).field("at", &self.as_mut_ptr()).finish()
+        f.debug_struct("RegionBuffer")
+            .field("capacity", &N)
+            .field("at", &self.as_mut_ptr())
+            .finish()
     }
 }
 

@@ -42,7 +42,10 @@ impl<'a, R: Rmw> Regions<'a, R> {
     pub fn create(&self, name: &str, len: usize) -> Result<RegionHandle<'a, R>, RegionError> {
         check_name(name, NAME_CAPACITY)?;
         if len == 0 {
-            return Err(RegionError::InvalidSize { requested: 0, max: self.largest_capacity() });
+            return Err(RegionError::InvalidSize {
+                requested: 0,
+                max: self.largest_capacity(),
+            });
         }
         if let Some(slot) = self.reserved_slot(name) {
             return create_reserved::<R>(slot, len);
@@ -116,7 +119,10 @@ impl<'a, R: Rmw> Regions<'a, R> {
         match best {
             Some(found) => Ok(found),
             None if fits_somewhere => Err(RegionError::NoFreeSlot),
-            None => Err(RegionError::InvalidSize { requested: len, max: self.largest_pool_capacity() }),
+            None => Err(RegionError::InvalidSize {
+                requested: len,
+                max: self.largest_pool_capacity(),
+            }),
         }
     }
 
@@ -154,7 +160,10 @@ impl<'a, R: Rmw> Regions<'a, R> {
 }
 
 /// Creates the region in the slot reserved for its name.
-fn create_reserved<R: Rmw>(slot: &RegionSlot, len: usize) -> Result<RegionHandle<'_, R>, RegionError> {
+fn create_reserved<R: Rmw>(
+    slot: &RegionSlot,
+    len: usize,
+) -> Result<RegionHandle<'_, R>, RegionError> {
     let mut word = slot.load();
     let claimed = loop {
         match word.state() {
@@ -163,7 +172,10 @@ fn create_reserved<R: Rmw>(slot: &RegionSlot, len: usize) -> Result<RegionHandle
             _ => return Err(RegionError::AlreadyExists),
         }
         if len > slot.capacity() {
-            return Err(RegionError::InvalidSize { requested: len, max: slot.capacity() });
+            return Err(RegionError::InvalidSize {
+                requested: len,
+                max: slot.capacity(),
+            });
         }
         let claimed = word.with_state(state::WRITING).next_generation();
         match slot.transition::<R>(word, claimed) {

@@ -29,13 +29,17 @@ impl SlotName {
     /// An empty name (all zero).
     #[cfg(not(iox2_loom))]
     pub(crate) const fn new() -> Self {
-        Self { words: [const { AtomicU32::new(0) }; WORDS] }
+        Self {
+            words: [const { AtomicU32::new(0) }; WORDS],
+        }
     }
 
     /// An empty name (loom build: not `const`).
     #[cfg(iox2_loom)]
     pub(crate) fn new() -> Self {
-        Self { words: core::array::from_fn(|_| AtomicU32::new(0)) }
+        Self {
+            words: core::array::from_fn(|_| AtomicU32::new(0)),
+        }
     }
 
     /// Stores `name` (at most [`NAME_CAPACITY`] bytes, checked by the caller;
@@ -68,12 +72,6 @@ impl SlotName {
             // word (INV-NAME-PUBLISH).
             .all(|(index, word)| word.load(Ordering::Relaxed) == pack(name.as_bytes(), index))
     }
-
-    /// Whether no name is stored.
-    pub(crate) fn is_empty(&self) -> bool {
-        // SYNC: as in `matches`.
-        self.words[0].load(Ordering::Relaxed) == 0
-    }
 }
 
 /// Bytes `4 * index .. 4 * index + 4` of `bytes`, zero-padded, little-endian.
@@ -94,14 +92,12 @@ mod tests {
     #[test]
     fn stores_and_matches() {
         let name = SlotName::new();
-        assert!(name.is_empty());
+        assert!(!name.matches("camera.frames"));
         name.store("camera.frames");
         assert!(name.matches("camera.frames"));
         assert!(!name.matches("camera.frame"));
         assert!(!name.matches("camera.framesx"));
-        assert!(!name.is_empty());
         name.clear();
-        assert!(name.is_empty());
         assert!(!name.matches("camera.frames"));
     }
 

@@ -64,12 +64,20 @@ pub(crate) struct NodeSlot {
 impl NodeSlot {
     #[cfg(not(iox2_loom))]
     pub(crate) const fn new() -> Self {
-        Self { word: AtomicU32::new(state::FREE), heartbeat: AtomicU32::new(0), name: SlotName::new() }
+        Self {
+            word: AtomicU32::new(state::FREE),
+            heartbeat: AtomicU32::new(0),
+            name: SlotName::new(),
+        }
     }
 
     #[cfg(iox2_loom)]
     pub(crate) fn new() -> Self {
-        Self { word: AtomicU32::new(state::FREE), heartbeat: AtomicU32::new(0), name: SlotName::new() }
+        Self {
+            word: AtomicU32::new(state::FREE),
+            heartbeat: AtomicU32::new(0),
+            name: SlotName::new(),
+        }
     }
 
     pub(crate) fn load(&self) -> NodeWord {
@@ -83,13 +91,24 @@ impl NodeSlot {
 
     pub(crate) fn transition<R: Rmw>(&self, from: NodeWord, to: NodeWord) -> Result<(), NodeWord> {
         // SYNC: AcqRel, as for region slots.
-        R::compare_exchange(&self.word, from.0, to.0, Ordering::AcqRel, Ordering::Acquire)
-            .map(|_| ())
-            .map_err(NodeWord)
+        R::compare_exchange(
+            &self.word,
+            from.0,
+            to.0,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .map(|_| ())
+        .map_err(NodeWord)
     }
 
-    pub(crate) fn update<R: Rmw>(&self, mut step: impl FnMut(NodeWord) -> Option<NodeWord>) -> Result<(), NodeWord> {
-        update::<R>(&self.word, |w| step(NodeWord(w)).map(|s| s.0)).map(|_| ()).map_err(NodeWord)
+    pub(crate) fn update<R: Rmw>(
+        &self,
+        mut step: impl FnMut(NodeWord) -> Option<NodeWord>,
+    ) -> Result<(), NodeWord> {
+        update::<R>(&self.word, |w| step(NodeWord(w)).map(|s| s.0))
+            .map(|_| ())
+            .map_err(NodeWord)
     }
 
     pub(crate) fn name(&self) -> &SlotName {

@@ -31,13 +31,19 @@ impl<R: Rmw, const N: usize> NodeTable<R, N> {
     /// An empty table.
     #[cfg(not(iox2_loom))]
     pub const fn new() -> Self {
-        Self { slots: [const { NodeSlot::new() }; N], _rmw: PhantomData }
+        Self {
+            slots: [const { NodeSlot::new() }; N],
+            _rmw: PhantomData,
+        }
     }
 
     /// An empty table (loom build: not `const`).
     #[cfg(iox2_loom)]
     pub fn new() -> Self {
-        Self { slots: core::array::from_fn(|_| NodeSlot::new()), _rmw: PhantomData }
+        Self {
+            slots: core::array::from_fn(|_| NodeSlot::new()),
+            _rmw: PhantomData,
+        }
     }
 
     /// The table without its capacity, as a board returns it.
@@ -59,6 +65,8 @@ impl<R: Rmw, const N: usize> Default for NodeTable<R, N> {
 
 impl<R, const N: usize> core::fmt::Debug for NodeTable<R, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("NodeTable").field("slots", &self.slots).finish()
+        f.debug_struct("NodeTable")
+            .field("slots", &self.slots)
+            .finish()
     }
 }

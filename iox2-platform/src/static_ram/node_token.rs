@@ -17,7 +17,11 @@ pub struct NodeToken<'a, R: Rmw> {
 
 impl<'a, R: Rmw> NodeToken<'a, R> {
     pub(crate) fn new(slot: &'a NodeSlot, word: NodeWord) -> Self {
-        Self { slot, generation: word.generation(), _rmw: PhantomData }
+        Self {
+            slot,
+            generation: word.generation(),
+            _rmw: PhantomData,
+        }
     }
 
     /// Tells the supervisor this node still runs: bumps the slot's
@@ -40,14 +44,17 @@ impl<'a, R: Rmw> NodeToken<'a, R> {
 impl<R: Rmw> Drop for NodeToken<'_, R> {
     fn drop(&mut self) {
         let _ = self.slot.update::<R>(|word| {
-            (word.generation() == self.generation && matches!(word.state(), state::HELD | state::SUSPECT))
-                .then_some(word.with_state(state::FREE))
+            (word.generation() == self.generation
+                && matches!(word.state(), state::HELD | state::SUSPECT))
+            .then_some(word.with_state(state::FREE))
         });
     }
 }
 
 impl<R: Rmw> core::fmt::Debug for NodeToken<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("NodeToken").field("generation", &self.generation).finish()
+        f.debug_struct("NodeToken")
+            .field("generation", &self.generation)
+            .finish()
     }
 }

@@ -37,7 +37,9 @@ impl<R> Copy for Nodes<'_, R> {}
 
 impl<R> core::fmt::Debug for Nodes<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Nodes").field("slots", &self.slots.len()).finish()
+        f.debug_struct("Nodes")
+            .field("slots", &self.slots.len())
+            .finish()
     }
 }
 
@@ -55,7 +57,10 @@ impl<'a, R: Rmw> Nodes<'a, R> {
     pub const MAX_NAME_LEN: usize = NAME_CAPACITY;
 
     pub(crate) fn new(slots: &'a [NodeSlot]) -> Self {
-        Self { slots, _rmw: PhantomData }
+        Self {
+            slots,
+            _rmw: PhantomData,
+        }
     }
 
     /// Acquires the token `name`: [`LivenessError::InUse`] if a live token
@@ -122,11 +127,16 @@ impl<'a, R: Rmw> Nodes<'a, R> {
     pub fn remove_stale(&self, name: &str) -> Result<(), LivenessError> {
         check_name(name, NAME_CAPACITY)?;
         loop {
-            let Some((slot, word)) = self.find(name) else { return Ok(()) };
+            let Some((slot, word)) = self.find(name) else {
+                return Ok(());
+            };
             if word.state() != state::DEAD {
                 return Err(LivenessError::InUse);
             }
-            if slot.transition::<R>(word, word.with_state(state::FREE)).is_ok() {
+            if slot
+                .transition::<R>(word, word.with_state(state::FREE))
+                .is_ok()
+            {
                 return Ok(());
             }
         }

@@ -22,7 +22,10 @@ impl<B: StaticRamBoard> Region for StaticRegion<B> {
 
     fn create(name: &str, len: usize) -> Result<Self, RegionError> {
         let handle = B::regions().create(name, len)?;
-        Ok(Self { handle, access: Access::ReadWrite })
+        Ok(Self {
+            handle,
+            access: Access::ReadWrite,
+        })
     }
 
     fn open(name: &str, access: Access) -> Result<Self, RegionError> {
@@ -53,6 +56,9 @@ impl<B: StaticRamBoard> Region for StaticRegion<B> {
 
 impl<B: StaticRamBoard> core::fmt::Debug for StaticRegion<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("StaticRegion").field("handle", &self.handle).field("access", &self.access).finish()
+        f.debug_struct("StaticRegion")
+            .field("handle", &self.handle)
+            .field("access", &self.access)
+            .finish()
     }
 }

@@ -30,9 +30,15 @@ impl<'a, R: Rmw> RegionHandle<'a, R> {
     /// the slot has no buffer (impossible for a LIVE slot) the count is
     /// given back.
     pub(crate) fn new(slot: &'a RegionSlot) -> Result<Self, RegionError> {
-        let handle = Self { slot, base: NonNull::dangling(), len: 0, _rmw: PhantomData };
-        match NonNull::new(slot.base()) {
-            Some(base) => Ok(Self { base, len: slot.len(), ..handle }),
+        let base = NonNull::new(slot.base());
+        let handle = Self {
+            slot,
+            base: base.unwrap_or(NonNull::dangling()),
+            len: slot.len(),
+            _rmw: PhantomData,
+        };
+        match base {
+            Some(_) => Ok(handle),
             // Dropping `handle` gives the count back.
             None => Err(RegionError::Incomplete),
         }
@@ -73,6 +79,9 @@ impl<R: Rmw> Drop for RegionHandle<'_, R> {
 
 impl<R: Rmw> core::fmt::Debug for RegionHandle<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegionHandle").field("base", &self.base).field("len", &self.len).finish()
+        f.debug_struct("RegionHandle")
+            .field("base", &self.base)
+            .field("len", &self.len)
+            .finish()
     }
 }

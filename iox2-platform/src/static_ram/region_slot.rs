@@ -121,9 +121,15 @@ impl RegionSlot {
     pub(crate) fn transition<R: Rmw>(&self, from: SlotWord, to: SlotWord) -> Result<(), SlotWord> {
         // SYNC: AcqRel; a successful transition publishes the fields written
         // before it and sees those published by the transition before.
-        R::compare_exchange(&self.word, from.0, to.0, Ordering::AcqRel, Ordering::Acquire)
-            .map(|_| ())
-            .map_err(SlotWord)
+        R::compare_exchange(
+            &self.word,
+            from.0,
+            to.0,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .map(|_| ())
+        .map_err(SlotWord)
     }
 
     /// Applies `step` until it declines or succeeds (see `update`).
@@ -171,7 +177,8 @@ impl RegionSlot {
         self.base.store(base, Ordering::Relaxed);
         self.capacity.store(capacity, Ordering::Relaxed);
         self.len.store(capacity, Ordering::Relaxed);
-        self.reserved.store(reserved_name.is_some(), Ordering::Relaxed);
+        self.reserved
+            .store(reserved_name.is_some(), Ordering::Relaxed);
         match reserved_name {
             Some(name) => self.name.store(name),
             None => self.name.clear(),
@@ -197,7 +204,10 @@ mod tests {
 
     #[test]
     fn word_fields_are_independent() {
-        let w = SlotWord(0).with_state(state::LIVE).with_handles(MAX_HANDLES).next_generation();
+        let w = SlotWord(0)
+            .with_state(state::LIVE)
+            .with_handles(MAX_HANDLES)
+            .next_generation();
         assert_eq!(w.state(), state::LIVE);
         assert_eq!(w.handles(), MAX_HANDLES);
         let w = w.with_handles(1).with_state(state::REMOVED);

@@ -46,7 +46,11 @@ impl<R: Rmw, const N: usize> RegionTable<R, N> {
     /// An empty table.
     #[cfg(not(iox2_loom))]
     pub const fn new() -> Self {
-        Self { wake_epoch: AtomicU32::new(0), slots: [const { RegionSlot::new() }; N], _rmw: PhantomData }
+        Self {
+            wake_epoch: AtomicU32::new(0),
+            slots: [const { RegionSlot::new() }; N],
+            _rmw: PhantomData,
+        }
     }
 
     /// An empty table (loom build: not `const`).
@@ -66,8 +70,12 @@ impl<R: Rmw, const N: usize> RegionTable<R, N> {
 
     /// Adds `buffer` to the pool: any create of a region that fits may
     /// bind its name to it. Register at board initialisation.
-    pub fn register<const M: usize>(&self, buffer: &'static RegionBuffer<M>) -> Result<(), RegisterError> {
-        self.view().register_raw(buffer.as_mut_ptr(), M, Registration::Pool)
+    pub fn register<const M: usize>(
+        &self,
+        buffer: &'static RegionBuffer<M>,
+    ) -> Result<(), RegisterError> {
+        self.view()
+            .register_raw(buffer.as_mut_ptr(), M, Registration::Pool)
     }
 
     /// Keeps `buffer` for the region `name` alone (e.g. a buffer in a
@@ -78,7 +86,8 @@ impl<R: Rmw, const N: usize> RegionTable<R, N> {
         name: &str,
         buffer: &'static RegionBuffer<M>,
     ) -> Result<(), RegisterError> {
-        self.view().register_raw(buffer.as_mut_ptr(), M, Registration::Named(name))
+        self.view()
+            .register_raw(buffer.as_mut_ptr(), M, Registration::Named(name))
     }
 
     /// Keeps `buffer` for the region `name`, which exists from now on with
@@ -90,7 +99,8 @@ impl<R: Rmw, const N: usize> RegionTable<R, N> {
         name: &str,
         buffer: &'static RegionBuffer<M>,
     ) -> Result<(), RegisterError> {
-        self.view().register_raw(buffer.as_mut_ptr(), M, Registration::Existing(name))
+        self.view()
+            .register_raw(buffer.as_mut_ptr(), M, Registration::Existing(name))
     }
 
     /// How many buffers the table can hold.
@@ -107,6 +117,8 @@ impl<R: Rmw, const N: usize> Default for RegionTable<R, N> {
 
 impl<R, const N: usize> core::fmt::Debug for RegionTable<R, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegionTable").field("slots", &self.slots).finish()
+        f.debug_struct("RegionTable")
+            .field("slots", &self.slots)
+            .finish()
     }
 }

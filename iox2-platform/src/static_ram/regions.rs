@@ -30,7 +30,9 @@ impl<R> Copy for Regions<'_, R> {}
 
 impl<R> core::fmt::Debug for Regions<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Regions").field("slots", &self.slots.len()).finish()
+        f.debug_struct("Regions")
+            .field("slots", &self.slots.len())
+            .finish()
     }
 }
 
@@ -39,7 +41,11 @@ impl<'a, R: Rmw> Regions<'a, R> {
     pub const MAX_NAME_LEN: usize = NAME_CAPACITY;
 
     pub(crate) fn new(slots: &'a [RegionSlot], wake_epoch: &'a AtomicU32) -> Self {
-        Self { slots, wake_epoch, _rmw: PhantomData }
+        Self {
+            slots,
+            wake_epoch,
+            _rmw: PhantomData,
+        }
     }
 
     /// Opens the region `name`.

@@ -62,7 +62,9 @@ impl<R: Rmw> Nodes<'_, R> {
         check_name(name, NAME_CAPACITY)?;
         loop {
             let (slot, word) = self.find(name).ok_or(DeclareError::NotFound)?;
-            let Some(next) = step(word)? else { return Ok(()) };
+            let Some(next) = step(word)? else {
+                return Ok(());
+            };
             if slot.transition::<R>(word, next).is_ok() {
                 return Ok(());
             }

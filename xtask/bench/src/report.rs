@@ -1,6 +1,8 @@
 //! What a benchmark case reports: one row per implementation, the same rows
 //! for the printed table and for the CSV file.
 
+use std::io::{self, IsTerminal};
+
 use crate::rounds::{Contender, Outcome, Run, interleave};
 use crate::stats::{Summary, median};
 
@@ -69,10 +71,15 @@ impl Case {
         rounds: usize,
         contenders: Vec<Contender<'_>>,
     ) -> Self {
+        let show_progress = io::stderr().is_terminal();
         let outcomes = interleave(rounds, contenders, |round| {
-            eprint!("\r{name}: round {round}/{rounds}")
+            if show_progress {
+                eprint!("\r{name}: round {round}/{rounds}");
+            }
         });
-        eprintln!();
+        if show_progress {
+            eprintln!();
+        }
         Self {
             name,
             title,

@@ -36,9 +36,9 @@ impl Run {
 /// An implementation under test: a name and a function doing one run.
 pub struct Contender<'a> {
     /// The name the table shows.
-    pub name: &'static str,
+    name: &'static str,
     /// Does one complete, independent run.
-    pub run: Box<dyn FnMut() -> Run + 'a>,
+    run: Box<dyn FnMut() -> Run + 'a>,
 }
 
 impl<'a> Contender<'a> {

@@ -14,12 +14,13 @@ const CALIBRATION: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy)]
 pub struct Timer {
     ns_per_tick: f64,
-    resolution_ns: f64,
+    smallest_step_ns: f64,
 }
 
 impl Timer {
     /// Measures the tick rate against [`Instant`] (over 100 ms) and the
-    /// smallest step the ticks move by.
+    /// smallest difference between two back-to-back readings (the
+    /// granularity of a measurement, overhead included).
     pub fn calibrate() -> Self {
         let start = Instant::now();
         let first = ticks();
@@ -40,7 +41,7 @@ impl Timer {
         }
         Self {
             ns_per_tick,
-            resolution_ns: smallest_step as f64 * ns_per_tick,
+            smallest_step_ns: smallest_step as f64 * ns_per_tick,
         }
     }
 
@@ -49,13 +50,13 @@ impl Timer {
         ticks as f64 * self.ns_per_tick
     }
 
-    /// One line describing the source, its rate and its resolution.
+    /// One line describing the source, its rate and its granularity.
     pub fn describe(&self) -> String {
         format!(
-            "timer: {}, {:.3} ticks/ns, resolution {:.1} ns",
+            "timer: {}, {:.3} ticks/ns, back-to-back readings >= {:.1} ns apart",
             SOURCE,
             1.0 / self.ns_per_tick,
-            self.resolution_ns
+            self.smallest_step_ns
         )
     }
 }
@@ -64,13 +65,22 @@ impl Timer {
 #[cfg(target_arch = "x86_64")]
 const SOURCE: &str = "rdtsc";
 
-/// Reads the time-stamp counter.
+/// Reads the time-stamp counter, fenced on both sides: `lfence` lets every
+/// earlier instruction finish first (without it a read after a spin loop
+/// can be taken speculatively, before the awaited cache miss completes, and
+/// a round trip reads short) and keeps later ones from starting before it.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub fn ticks() -> u64 {
-    // SAFETY: every x86_64 CPU has `rdtsc`; it reads a counter and has no
-    // other effect.
-    unsafe { core::arch::x86_64::_rdtsc() }
+    use core::arch::x86_64::{_mm_lfence, _rdtsc};
+    // SAFETY: `lfence` (SSE2) and `rdtsc` exist on every x86_64 CPU; they
+    // order instructions and read a counter, with no other effect.
+    unsafe {
+        _mm_lfence();
+        let now = _rdtsc();
+        _mm_lfence();
+        now
+    }
 }
 
 /// The name of the tick source.

@@ -1,0 +1,13 @@
+//! The conformance suite against the in-process `local` platform.
+#![cfg(feature = "local")]
+
+mod conformance;
+
+type P = iox2_platform::local::Local;
+
+conformance_tests!(P, rounds = 5_000);
+
+#[test]
+fn child_entry() {
+    conformance::process::child_entry::<P>();
+}

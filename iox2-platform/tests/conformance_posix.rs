@@ -1,0 +1,24 @@
+//! The conformance suite against the `posix` platform, with checks across
+//! processes.
+#![cfg(all(feature = "posix", unix))]
+
+mod conformance;
+
+type P = iox2_platform::posix::Posix;
+
+conformance_tests!(P, rounds = 2_000);
+
+#[test]
+fn child_entry() {
+    conformance::process::child_entry::<P>();
+}
+
+#[test]
+fn process_killed_holder_is_dead() {
+    conformance::process::killed_holder_is_dead::<P>();
+}
+
+#[test]
+fn process_ping_pong_with_child() {
+    conformance::process::ping_pong_with_child::<P>(1_000);
+}

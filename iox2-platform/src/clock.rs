@@ -23,11 +23,7 @@ impl Instant {
     /// The instant `duration` later, saturating at the end of time.
     pub const fn saturating_add(self, duration: core::time::Duration) -> Self {
         let add = duration.as_nanos();
-        let add = if add > u64::MAX as u128 {
-            u64::MAX
-        } else {
-            add as u64
-        };
+        let add = if add > u64::MAX as u128 { u64::MAX } else { add as u64 };
         Self {
             nanos: self.nanos.saturating_add(add),
         }

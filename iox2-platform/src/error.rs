@@ -104,10 +104,7 @@ impl fmt::Display for RegionError {
             Self::NotFound => write!(f, "no region of that name exists"),
             Self::PermissionDenied => write!(f, "permission denied"),
             Self::InvalidSize { requested, max } => {
-                write!(
-                    f,
-                    "invalid region size {requested} (must be 1..={max} bytes)"
-                )
+                write!(f, "invalid region size {requested} (must be 1..={max} bytes)")
             }
             Self::OutOfMemory => write!(f, "out of memory for the region"),
             Self::Incomplete => write!(f, "the region is not fully created"),

@@ -16,18 +16,11 @@ const LONGEST_SLEEP: Duration = Duration::from_millis(1);
 /// Polls `targets` until any differs from its expected value (`Woken`) or
 /// `now()` reaches `deadline` (`TimedOut`). A wake that does not change a
 /// word is not seen: callers of the fallback get value-change semantics.
-pub(crate) fn poll_until(
-    targets: &[WaitTarget<'_>],
-    deadline: Option<Instant>,
-    now: fn() -> Instant,
-) -> WaitOutcome {
+pub(crate) fn poll_until(targets: &[WaitTarget<'_>], deadline: Option<Instant>, now: fn() -> Instant) -> WaitOutcome {
     let mut sleep = FIRST_SLEEP;
     loop {
         // SYNC: Acquire pairs with the writer's Release of the word.
-        if targets
-            .iter()
-            .any(|t| t.word.load(Ordering::Acquire) != t.expected)
-        {
+        if targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected) {
             return WaitOutcome::Woken;
         }
         let nap = match deadline {
@@ -64,10 +57,7 @@ mod tests {
             expected: 3,
         }];
         let deadline = clock().saturating_add(Duration::from_millis(5));
-        assert_eq!(
-            poll_until(&targets, Some(deadline), clock),
-            WaitOutcome::TimedOut
-        );
+        assert_eq!(poll_until(&targets, Some(deadline), clock), WaitOutcome::TimedOut);
         assert!(clock() >= deadline);
         std::thread::scope(|s| {
             s.spawn(|| {

@@ -39,11 +39,7 @@ pub trait WaitWord {
 
     /// Sleeps while `word == expected`, until woken, a signal, or `deadline`
     /// (on the platform's [`crate::Clock`]; `None` waits without limit).
-    fn wait(
-        word: &AtomicU32,
-        expected: u32,
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError>;
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError>;
 
     /// Wakes up to `count` sleepers of `word` (`u32::MAX`: all); returns how
     /// many were woken where the platform knows, else `count`.
@@ -51,8 +47,5 @@ pub trait WaitWord {
 
     /// Sleeps while every target holds its expected value; returns when any
     /// is woken or differs, on a signal, or at `deadline`.
-    fn wait_any(
-        targets: &[WaitTarget<'_>],
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError>;
+    fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError>;
 }

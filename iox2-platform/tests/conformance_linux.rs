@@ -1,6 +1,6 @@
 //! The conformance suite against the `linux` platform, with checks across
 //! processes.
-#![cfg(all(feature = "linux", target_os = "linux"))]
+#![cfg(all(feature = "linux", target_os = "linux", not(iox2_loom)))]
 
 mod conformance;
 
@@ -21,4 +21,9 @@ fn process_killed_holder_is_dead() {
 #[test]
 fn process_ping_pong_with_child() {
     conformance::process::ping_pong_with_child::<P>(2_000);
+}
+
+#[test]
+fn signal_interrupts_wait() {
+    conformance::signal::signal_interrupts_wait::<P>();
 }

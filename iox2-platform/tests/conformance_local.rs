@@ -1,5 +1,5 @@
 //! The conformance suite against the in-process `local` platform.
-#![cfg(feature = "local")]
+#![cfg(all(feature = "local", not(iox2_loom)))]
 
 mod conformance;
 

@@ -1,6 +1,6 @@
 //! The conformance suite against the `posix` platform, with checks across
 //! processes.
-#![cfg(all(feature = "posix", unix))]
+#![cfg(all(feature = "posix", unix, not(iox2_loom)))]
 
 mod conformance;
 
@@ -21,4 +21,9 @@ fn process_killed_holder_is_dead() {
 #[test]
 fn process_ping_pong_with_child() {
     conformance::process::ping_pong_with_child::<P>(1_000);
+}
+
+#[test]
+fn signal_interrupts_wait() {
+    conformance::signal::signal_interrupts_wait::<P>();
 }

@@ -1,13 +1,12 @@
 //! The conformance suite against `static_ram` on the host: a test board
 //! with a pool of static buffers and a std-based clock.
+#![cfg(not(iox2_loom))]
 
 mod conformance;
 
 use iox2_platform::Instant;
 use iox2_platform::rmw::NativeRmw;
-use iox2_platform::static_ram::{
-    NodeTable, Nodes, RegionBuffer, RegionTable, Regions, StaticRam, StaticRamBoard,
-};
+use iox2_platform::static_ram::{NodeTable, Nodes, RegionBuffer, RegionTable, Regions, StaticRam, StaticRamBoard};
 use std::sync::{Once, OnceLock};
 
 const BUFFERS: usize = 64;

@@ -24,7 +24,10 @@ pub fn spawn_child(test: &str, role: &str, env: &[(&str, &str)]) -> Child {
     command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(ROLE_VAR, role)
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        // The child's libtest summary would read as the parent's; its
+        // panics and messages go to stderr, which stays attached.
+        .stdout(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
 
-use crate::{Failure, Result, setup, stages};
+use crate::{Failure, Result, lint, setup, stages};
 
 /// One rung of the ladder.
 struct Stage {
@@ -29,6 +29,11 @@ const LADDER: &[Stage] = &[
         name: "fmt",
         about: "cargo fmt --all --check",
         run: stages::fmt,
+    },
+    Stage {
+        name: "lint",
+        about: "source checks: atomics of iox2-core and iox2-platform come from their loom-switchable sync module",
+        run: lint::atomics_through_sync,
     },
     Stage {
         name: "clippy",
@@ -64,11 +69,7 @@ pub fn stage_names() -> PossibleValuesParser {
 
 /// Prints every stage with what it does.
 pub fn print_list() {
-    let width = LADDER
-        .iter()
-        .map(|stage| stage.name.len())
-        .max()
-        .unwrap_or(0);
+    let width = LADDER.iter().map(|stage| stage.name.len()).max().unwrap_or(0);
     for stage in LADDER {
         println!("{:width$}  {}", stage.name, stage.about);
     }
@@ -98,10 +99,7 @@ pub fn run(names: &[String]) -> Result {
         if let Err(failure) = outcome {
             println!("<== {} FAILED after {}", stage.name, duration(took));
             print_summary(&times, started.elapsed());
-            return Err(Failure::new(format!(
-                "stage `{}` failed: {failure}",
-                stage.name
-            )));
+            return Err(Failure::new(format!("stage `{}` failed: {failure}", stage.name)));
         }
         println!("<== {} passed in {}", stage.name, duration(took));
     }

@@ -10,6 +10,7 @@
 mod bench;
 mod cmd;
 mod ladder;
+mod lint;
 mod setup;
 mod stages;
 

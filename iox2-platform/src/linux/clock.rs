@@ -46,9 +46,6 @@ mod tests {
         let ts = to_timespec(instant);
         assert_eq!((ts.tv_sec, ts.tv_nsec), (12, 345));
         assert_eq!(from_timespec(ts), instant);
-        assert_eq!(
-            to_timespec(Instant::from_nanos(u64::MAX)).tv_nsec,
-            709_551_615
-        );
+        assert_eq!(to_timespec(Instant::from_nanos(u64::MAX)).tv_nsec, 709_551_615);
     }
 }

@@ -30,22 +30,12 @@ pub(crate) fn outcome(result: Result<(), Errno>) -> Result<WaitOutcome, WaitErro
 /// sleep is lost. Shared futex: the word may sit in a `MAP_SHARED` mapping
 /// that other processes wake. The deadline is absolute on
 /// `CLOCK_MONOTONIC` (the platform clock), so it never fires early.
-pub(crate) fn wait(
-    word: &AtomicU32,
-    expected: u32,
-    deadline: Option<Instant>,
-) -> Result<WaitOutcome, WaitError> {
+pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
     let result = match deadline {
         None => futex::wait(word, futex::Flags::empty(), expected, None),
         Some(deadline) => {
             let timeout = to_timespec(deadline);
-            futex::wait_bitset(
-                word,
-                futex::Flags::empty(),
-                expected,
-                Some(&timeout),
-                MATCH_ANY,
-            )
+            futex::wait_bitset(word, futex::Flags::empty(), expected, Some(&timeout), MATCH_ANY)
         }
     };
     outcome(result)

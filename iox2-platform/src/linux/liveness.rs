@@ -113,11 +113,7 @@ fn create_locked(path: &str) -> Result<Option<LinuxToken>, Errno> {
 
 /// Opens an existing token file for locking.
 fn open_existing(path: &str, flags: OFlags) -> Result<Option<OwnedFd>, Errno> {
-    match open(
-        path,
-        flags | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-    ) {
+    match open(path, flags | OFlags::CLOEXEC | OFlags::NOFOLLOW, Mode::empty()) {
         Ok(fd) => Ok(Some(fd)),
         Err(Errno::NOENT) => Ok(None),
         Err(e) => Err(e),
@@ -164,10 +160,8 @@ impl Liveness for LinuxLiveness {
             Probe::Locked => Ok(NodeState::Alive),
             // Unlocked and still in place: dead. Unlocked because its holder
             // just left (it unlinks before it closes): unknown.
-            Probe::Unlocked => match same_file(&fd, &path).map_err(liveness_error)? {
-                true => Ok(NodeState::Dead),
-                false => Ok(NodeState::Unknown),
-            },
+            Probe::Unlocked if same_file(&fd, &path).map_err(liveness_error)? => Ok(NodeState::Dead),
+            Probe::Unlocked => Ok(NodeState::Unknown),
         }
     }
 

@@ -36,8 +36,7 @@ impl Mapping {
         // SAFETY: a fresh mapping at an address the kernel picks overlaps
         // nothing Rust owns; the object is at least `len` bytes (the callers
         // sized it, or read its size).
-        let raw = unsafe { mmap(core::ptr::null_mut(), len, prot, MapFlags::SHARED, fd, 0) }
-            .map_err(region_error)?;
+        let raw = unsafe { mmap(core::ptr::null_mut(), len, prot, MapFlags::SHARED, fd, 0) }.map_err(region_error)?;
         let ptr = NonNull::new(raw.cast::<u8>()).ok_or(RegionError::OutOfMemory)?;
         let mapping = Self { ptr, len };
         // SAFETY: the range is exactly the mapping just created

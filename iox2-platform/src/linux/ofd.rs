@@ -49,8 +49,7 @@ pub(crate) fn try_lock(fd: impl AsFd) -> Result<Lock, Errno> {
     let record = whole_file(libc::F_WRLCK);
     // SAFETY: `fd` is an open descriptor borrowed for the call; `record`
     // is a valid `flock` that outlives it.
-    let result =
-        unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_OFD_SETLK, &raw const record) };
+    let result = unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_OFD_SETLK, &raw const record) };
     if result == 0 {
         return Ok(Lock::Acquired);
     }

@@ -56,8 +56,7 @@ impl Region for LinuxRegion {
         }
         let object = object_name(name);
         let flags = shm::OFlags::CREATE | shm::OFlags::EXCL | shm::OFlags::RDWR;
-        let fd =
-            shm::open(object.as_str(), flags, Mode::RUSR | Mode::WUSR).map_err(region_error)?;
+        let fd = shm::open(object.as_str(), flags, Mode::RUSR | Mode::WUSR).map_err(region_error)?;
         match reserve(&fd, len).and_then(|()| Mapping::new(&fd, len, Access::ReadWrite)) {
             Ok(mapping) => Ok(Self {
                 mapping,
@@ -77,8 +76,7 @@ impl Region for LinuxRegion {
             Access::ReadWrite => shm::OFlags::RDWR,
             Access::ReadOnly => shm::OFlags::RDONLY,
         };
-        let fd =
-            shm::open(object_name(name).as_str(), flags, Mode::empty()).map_err(region_error)?;
+        let fd = shm::open(object_name(name).as_str(), flags, Mode::empty()).map_err(region_error)?;
         let size = file_size(&fd)?;
         if size == 0 {
             return Err(RegionError::Incomplete);
@@ -100,11 +98,7 @@ impl Region for LinuxRegion {
 
     fn exists(name: &str) -> Result<bool, RegionError> {
         check_name(name, MAX_NAME_LEN)?;
-        match shm::open(
-            object_name(name).as_str(),
-            shm::OFlags::RDONLY,
-            Mode::empty(),
-        ) {
+        match shm::open(object_name(name).as_str(), shm::OFlags::RDONLY, Mode::empty()) {
             Ok(_) | Err(Errno::ACCESS) => Ok(true),
             Err(Errno::NOENT) => Ok(false),
             Err(e) => Err(region_error(e)),

@@ -14,11 +14,7 @@ use std::format;
 
 fn unique(tag: &str) -> std::string::String {
     static SERIAL: AtomicU32 = AtomicU32::new(0);
-    let serial = <crate::rmw::NativeRmw as crate::rmw::Rmw>::fetch_add(
-        &SERIAL,
-        1,
-        crate::sync::Ordering::Relaxed,
-    );
+    let serial = <crate::rmw::NativeRmw as crate::rmw::Rmw>::fetch_add(&SERIAL, 1, crate::sync::Ordering::Relaxed);
     format!("linux-unit-{tag}-{}-{serial}", std::process::id())
 }
 
@@ -48,10 +44,7 @@ fn a_region_larger_than_dev_shm_fails_at_create_and_leaves_nothing() {
     let name = unique("huge");
     let result = LinuxRegion::create(&name, 1 << 50);
     assert!(
-        matches!(
-            result,
-            Err(RegionError::OutOfMemory | RegionError::InvalidSize { .. })
-        ),
+        matches!(result, Err(RegionError::OutOfMemory | RegionError::InvalidSize { .. })),
         "{result:?}"
     );
     assert_eq!(LinuxRegion::exists(&name), Ok(false));

@@ -17,11 +17,7 @@ pub struct LinuxWaiter;
 impl WaitWord for LinuxWaiter {
     const MAX_WAIT_ANY: usize = waitv::MAX_WAIT_ANY;
 
-    fn wait(
-        word: &AtomicU32,
-        expected: u32,
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         futex::wait(word, expected, deadline)
     }
 
@@ -29,10 +25,7 @@ impl WaitWord for LinuxWaiter {
         futex::wake(word, count)
     }
 
-    fn wait_any(
-        targets: &[WaitTarget<'_>],
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         waitv::wait_any(targets, deadline)
     }
 }

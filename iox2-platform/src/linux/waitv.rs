@@ -19,10 +19,7 @@ static NO_WAITV: AtomicBool = AtomicBool::new(false);
 /// Sleeps while every target holds its expected value (checked by the
 /// kernel after queueing, as for one word); returns on a wake of any of
 /// them, a signal, or the absolute `CLOCK_MONOTONIC` deadline.
-pub(crate) fn wait_any(
-    targets: &[WaitTarget<'_>],
-    deadline: Option<Instant>,
-) -> Result<WaitOutcome, WaitError> {
+pub(crate) fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
     if targets.is_empty() {
         return Err(WaitError::NoWords);
     }

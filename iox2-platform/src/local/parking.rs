@@ -47,20 +47,11 @@ impl Bucket {
 
     /// Sleeps (with `wakes` locked by the caller, who has checked its words
     /// under the lock) until the counter moves or `deadline` passes.
-    pub(crate) fn sleep(
-        &self,
-        mut wakes: MutexGuard<'_, u64>,
-        deadline: Option<Instant>,
-    ) -> WaitOutcome {
+    pub(crate) fn sleep(&self, mut wakes: MutexGuard<'_, u64>, deadline: Option<Instant>) -> WaitOutcome {
         let start = *wakes;
         while *wakes == start {
             match deadline {
-                None => {
-                    wakes = self
-                        .sleepers
-                        .wait(wakes)
-                        .unwrap_or_else(PoisonError::into_inner)
-                }
+                None => wakes = self.sleepers.wait(wakes).unwrap_or_else(PoisonError::into_inner),
                 Some(deadline) => {
                     let now = LocalClock::now();
                     if now >= deadline {

@@ -63,10 +63,7 @@ impl Region for LocalRegion {
 
     fn remove(name: &str) -> Result<(), RegionError> {
         check_name(name, MAX_NAME_LEN)?;
-        registry()
-            .remove(name)
-            .map(drop)
-            .ok_or(RegionError::NotFound)
+        registry().remove(name).map(drop).ok_or(RegionError::NotFound)
     }
 
     fn exists(name: &str) -> Result<bool, RegionError> {

@@ -38,11 +38,7 @@ fn buckets_spread_neighbouring_words() {
         .iter()
         .map(|w| core::ptr::from_ref(bucket_of(core::ptr::from_ref(w) as usize)) as usize)
         .collect();
-    assert!(
-        distinct.len() > 16,
-        "{} buckets for 64 words",
-        distinct.len()
-    );
+    assert!(distinct.len() > 16, "{} buckets for 64 words", distinct.len());
 }
 
 #[test]
@@ -54,8 +50,5 @@ fn a_dead_token_is_dead_until_removed_or_taken_over() {
     assert_eq!(LocalLiveness::probe("local.unit.die"), Ok(NodeState::Alive));
     again.die();
     assert_eq!(LocalLiveness::remove_stale("local.unit.die"), Ok(()));
-    assert_eq!(
-        LocalLiveness::probe("local.unit.die"),
-        Ok(NodeState::Unknown)
-    );
+    assert_eq!(LocalLiveness::probe("local.unit.die"), Ok(NodeState::Unknown));
 }

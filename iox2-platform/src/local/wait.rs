@@ -20,11 +20,7 @@ pub struct LocalWaiter;
 impl WaitWord for LocalWaiter {
     const MAX_WAIT_ANY: usize = MAX_WAIT_ANY;
 
-    fn wait(
-        word: &AtomicU32,
-        expected: u32,
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         let bucket = bucket_of(core::ptr::from_ref(word) as usize);
         let wakes = bucket.lock();
         // SYNC: Acquire pairs with the waker's Release of the word; checked
@@ -41,10 +37,7 @@ impl WaitWord for LocalWaiter {
         Ok(count)
     }
 
-    fn wait_any(
-        targets: &[WaitTarget<'_>],
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         if targets.is_empty() {
             return Err(WaitError::NoWords);
         }
@@ -53,10 +46,7 @@ impl WaitWord for LocalWaiter {
         }
         let wakes = ANY.lock();
         // SYNC: as in `wait`.
-        if targets
-            .iter()
-            .any(|t| t.word.load(Ordering::Acquire) != t.expected)
-        {
+        if targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected) {
             return Ok(WaitOutcome::Woken);
         }
         Ok(ANY.sleep(wakes, deadline))

@@ -12,10 +12,7 @@ pub struct PosixClock;
 /// Reads `clock` (zero if the call fails, which POSIX rules out for the
 /// clocks used here).
 pub(crate) fn read(clock: libc::clockid_t) -> Instant {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable `timespec` for the call.
     let _ = unsafe { libc::clock_gettime(clock, &raw mut ts) };
     let secs = u64::try_from(ts.tv_sec).unwrap_or(0);

@@ -140,11 +140,7 @@ pub(crate) fn ring(dir: &str, count: u32) -> Result<u32, i32> {
         if rung >= count {
             break;
         }
-        if entry
-            .file_name()
-            .to_str()
-            .is_none_or(|n| n.starts_with('.'))
-        {
+        if entry.file_name().to_str().is_none_or(|n| n.starts_with('.')) {
             continue;
         }
         let path = entry.path();
@@ -170,11 +166,7 @@ pub(crate) fn ring(dir: &str, count: u32) -> Result<u32, i32> {
 
 /// Sleeps until a byte arrives (drained; `Woken`), a signal
 /// (`Interrupted`) or `deadline` (`TimedOut`, never early).
-pub(crate) fn sleep(
-    listener: &Listener,
-    deadline: Option<Instant>,
-    now: fn() -> Instant,
-) -> Result<WaitOutcome, i32> {
+pub(crate) fn sleep(listener: &Listener, deadline: Option<Instant>, now: fn() -> Instant) -> Result<WaitOutcome, i32> {
     let mut fd = libc::pollfd {
         fd: listener.reader.as_raw_fd(),
         events: libc::POLLIN,

@@ -180,9 +180,7 @@ impl Liveness for PosixLiveness {
                     if state.owner_state(&owner).map_err(LivenessError::Os)? == NodeState::Alive {
                         return Err(LivenessError::InUse);
                     }
-                    if let Takeover::Taken =
-                        take_over(&path, &owner, &me, serial).map_err(LivenessError::Os)?
-                    {
+                    if let Takeover::Taken = take_over(&path, &owner, &me, serial).map_err(LivenessError::Os)? {
                         return Ok(state.hold(name));
                     }
                 }

@@ -29,28 +29,14 @@ unsafe impl Sync for Mapping {}
 
 impl Mapping {
     /// Maps `len` (>= 1) bytes of `fd` of the region `name`.
-    pub(crate) fn new(
-        fd: &OwnedFd,
-        len: usize,
-        access: Access,
-        name: &str,
-    ) -> Result<Self, RegionError> {
+    pub(crate) fn new(fd: &OwnedFd, len: usize, access: Access, name: &str) -> Result<Self, RegionError> {
         let prot = match access {
             Access::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
             Access::ReadOnly => libc::PROT_READ,
         };
         // SAFETY: a fresh mapping at an address the system picks overlaps
         // nothing Rust owns; the object holds at least `len` bytes.
-        let raw = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                len,
-                prot,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
+        let raw = unsafe { libc::mmap(core::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
         if raw == libc::MAP_FAILED {
             return Err(region_error(errno()));
         }

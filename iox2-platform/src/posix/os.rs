@@ -23,11 +23,7 @@ pub(crate) fn c_string(text: &str) -> Result<CString, i32> {
 
 /// Creates `dir` and its parents (mode 0700) if needed.
 pub(crate) fn ensure_dir(dir: &str) -> Result<(), i32> {
-    match std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-    {
+    match std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir) {
         Ok(()) => Ok(()),
         Err(e) => Err(errno_of(&e)),
     }

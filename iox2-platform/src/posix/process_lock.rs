@@ -41,13 +41,10 @@ pub(crate) fn lock_path(id: &str) -> String {
 /// file is checked before it becomes part of a path).
 pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == ID_LEN
-        && id.bytes().enumerate().all(|(i, b)| {
-            if i == 10 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
+        && id
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 10 { b == b'-' } else { b.is_ascii_digit() })
 }
 
 impl ProcessLock {
@@ -77,9 +74,7 @@ impl ProcessLock {
                 Err(e) => return Err(errno_of(&e)),
             };
             let locked = match record_lock::try_lock(&file) {
-                Ok(Lock::Acquired) => {
-                    std::fs::rename(&hidden, lock_path(&id)).map_err(|e| errno_of(&e))
-                }
+                Ok(Lock::Acquired) => std::fs::rename(&hidden, lock_path(&id)).map_err(|e| errno_of(&e)),
                 Ok(Lock::HeldElsewhere) => Err(libc::EAGAIN),
                 Err(e) => Err(e),
             };
@@ -87,11 +82,7 @@ impl ProcessLock {
                 let _ = std::fs::remove_file(&hidden);
                 return Err(e);
             }
-            return Ok(Self {
-                id,
-                pid,
-                _file: file,
-            });
+            return Ok(Self { id, pid, _file: file });
         }
         Err(libc::EEXIST)
     }
@@ -157,9 +148,6 @@ mod tests {
         assert!(!valid_id("../../etc/passwd-00000000000000"));
         assert!(!valid_id("00000123450000000000000000000042"));
         assert_eq!(state_of("../x"), Ok(NodeState::Dead));
-        assert_eq!(
-            state_of("0000000000-00000000000000000000"),
-            Ok(NodeState::Dead)
-        );
+        assert_eq!(state_of("0000000000-00000000000000000000"), Ok(NodeState::Dead));
     }
 }

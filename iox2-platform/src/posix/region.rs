@@ -40,11 +40,8 @@ impl Region for PosixRegion {
             });
         }
         let object = object_name(name)?;
-        let fd = shm::open(&object, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)
-            .map_err(region_error)?;
-        match shm::reserve(&fd, len, MAX_LEN)
-            .and_then(|()| Mapping::new(&fd, len, Access::ReadWrite, name))
-        {
+        let fd = shm::open(&object, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR).map_err(region_error)?;
+        match shm::reserve(&fd, len, MAX_LEN).and_then(|()| Mapping::new(&fd, len, Access::ReadWrite, name)) {
             Ok(mapping) => Ok(Self {
                 mapping,
                 access: Access::ReadWrite,

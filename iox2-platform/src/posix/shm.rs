@@ -45,10 +45,7 @@ pub(crate) fn unlink(name: &core::ffi::CStr) -> Result<(), i32> {
 /// (`posix_fallocate`), or — where the system cannot reserve storage for
 /// shared memory — sized sparsely with `ftruncate`.
 pub(crate) fn reserve(fd: &OwnedFd, len: usize, max: usize) -> Result<(), RegionError> {
-    let size = libc::off_t::try_from(len).map_err(|_| RegionError::InvalidSize {
-        requested: len,
-        max,
-    })?;
+    let size = libc::off_t::try_from(len).map_err(|_| RegionError::InvalidSize { requested: len, max })?;
     // SAFETY: plain call on an open descriptor; returns an error number.
     match unsafe { libc::posix_fallocate(fd.as_raw_fd(), 0, size) } {
         0 => Ok(()),
@@ -60,10 +57,7 @@ pub(crate) fn reserve(fd: &OwnedFd, len: usize, max: usize) -> Result<(), Region
                 Err(region_error(errno()))
             }
         }
-        libc::EFBIG => Err(RegionError::InvalidSize {
-            requested: len,
-            max,
-        }),
+        libc::EFBIG => Err(RegionError::InvalidSize { requested: len, max }),
         other => Err(region_error(other)),
     }
 }

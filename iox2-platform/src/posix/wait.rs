@@ -28,15 +28,12 @@ pub struct PosixWaiter;
 /// Whether any target differs from its expected value.
 fn changed(targets: &[WaitTarget<'_>]) -> bool {
     // SYNC: Acquire pairs with the writer's Release of the word.
-    targets
-        .iter()
-        .any(|t| t.word.load(Ordering::Acquire) != t.expected)
+    targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected)
 }
 
 /// The wake directory of `word`, if it lies in a mapped region.
 fn channel(word: &AtomicU32) -> Option<String> {
-    registry::find(core::ptr::from_ref(word) as usize)
-        .map(|(region, offset)| fifo::dir(&region, offset))
+    registry::find(core::ptr::from_ref(word) as usize).map(|(region, offset)| fifo::dir(&region, offset))
 }
 
 fn poll(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
@@ -46,11 +43,7 @@ fn poll(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOut
 impl WaitWord for PosixWaiter {
     const MAX_WAIT_ANY: usize = MAX_WAIT_ANY;
 
-    fn wait(
-        word: &AtomicU32,
-        expected: u32,
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         Self::wait_any(&[WaitTarget { word, expected }], deadline)
     }
 
@@ -62,10 +55,7 @@ impl WaitWord for PosixWaiter {
         }
     }
 
-    fn wait_any(
-        targets: &[WaitTarget<'_>],
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         if targets.is_empty() {
             return Err(WaitError::NoWords);
         }
@@ -75,11 +65,7 @@ impl WaitWord for PosixWaiter {
         if changed(targets) {
             return Ok(WaitOutcome::Woken);
         }
-        let Some(mut dirs) = targets
-            .iter()
-            .map(|t| channel(t.word))
-            .collect::<Option<Vec<_>>>()
-        else {
+        let Some(mut dirs) = targets.iter().map(|t| channel(t.word)).collect::<Option<Vec<_>>>() else {
             return poll(targets, deadline);
         };
         dirs.sort_unstable();

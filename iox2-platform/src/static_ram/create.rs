@@ -160,10 +160,7 @@ impl<'a, R: Rmw> Regions<'a, R> {
 }
 
 /// Creates the region in the slot reserved for its name.
-fn create_reserved<R: Rmw>(
-    slot: &RegionSlot,
-    len: usize,
-) -> Result<RegionHandle<'_, R>, RegionError> {
+fn create_reserved<R: Rmw>(slot: &RegionSlot, len: usize) -> Result<RegionHandle<'_, R>, RegionError> {
     let mut word = slot.load();
     let claimed = loop {
         match word.state() {

@@ -91,21 +91,12 @@ impl NodeSlot {
 
     pub(crate) fn transition<R: Rmw>(&self, from: NodeWord, to: NodeWord) -> Result<(), NodeWord> {
         // SYNC: AcqRel, as for region slots.
-        R::compare_exchange(
-            &self.word,
-            from.0,
-            to.0,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        )
-        .map(|_| ())
-        .map_err(NodeWord)
+        R::compare_exchange(&self.word, from.0, to.0, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+            .map_err(NodeWord)
     }
 
-    pub(crate) fn update<R: Rmw>(
-        &self,
-        mut step: impl FnMut(NodeWord) -> Option<NodeWord>,
-    ) -> Result<(), NodeWord> {
+    pub(crate) fn update<R: Rmw>(&self, mut step: impl FnMut(NodeWord) -> Option<NodeWord>) -> Result<(), NodeWord> {
         update::<R>(&self.word, |w| step(NodeWord(w)).map(|s| s.0))
             .map(|_| ())
             .map_err(NodeWord)

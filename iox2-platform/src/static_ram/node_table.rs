@@ -65,8 +65,6 @@ impl<R: Rmw, const N: usize> Default for NodeTable<R, N> {
 
 impl<R, const N: usize> core::fmt::Debug for NodeTable<R, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("NodeTable")
-            .field("slots", &self.slots)
-            .finish()
+        f.debug_struct("NodeTable").field("slots", &self.slots).finish()
     }
 }

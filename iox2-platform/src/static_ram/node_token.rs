@@ -44,9 +44,8 @@ impl<'a, R: Rmw> NodeToken<'a, R> {
 impl<R: Rmw> Drop for NodeToken<'_, R> {
     fn drop(&mut self) {
         let _ = self.slot.update::<R>(|word| {
-            (word.generation() == self.generation
-                && matches!(word.state(), state::HELD | state::SUSPECT))
-            .then_some(word.with_state(state::FREE))
+            (word.generation() == self.generation && matches!(word.state(), state::HELD | state::SUSPECT))
+                .then_some(word.with_state(state::FREE))
         });
     }
 }

@@ -37,9 +37,7 @@ impl<R> Copy for Nodes<'_, R> {}
 
 impl<R> core::fmt::Debug for Nodes<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Nodes")
-            .field("slots", &self.slots.len())
-            .finish()
+        f.debug_struct("Nodes").field("slots", &self.slots.len()).finish()
     }
 }
 
@@ -133,10 +131,7 @@ impl<'a, R: Rmw> Nodes<'a, R> {
             if word.state() != state::DEAD {
                 return Err(LivenessError::InUse);
             }
-            if slot
-                .transition::<R>(word, word.with_state(state::FREE))
-                .is_ok()
-            {
+            if slot.transition::<R>(word, word.with_state(state::FREE)).is_ok() {
                 return Ok(());
             }
         }

@@ -121,15 +121,9 @@ impl RegionSlot {
     pub(crate) fn transition<R: Rmw>(&self, from: SlotWord, to: SlotWord) -> Result<(), SlotWord> {
         // SYNC: AcqRel; a successful transition publishes the fields written
         // before it and sees those published by the transition before.
-        R::compare_exchange(
-            &self.word,
-            from.0,
-            to.0,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        )
-        .map(|_| ())
-        .map_err(SlotWord)
+        R::compare_exchange(&self.word, from.0, to.0, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+            .map_err(SlotWord)
     }
 
     /// Applies `step` until it declines or succeeds (see `update`).
@@ -177,8 +171,7 @@ impl RegionSlot {
         self.base.store(base, Ordering::Relaxed);
         self.capacity.store(capacity, Ordering::Relaxed);
         self.len.store(capacity, Ordering::Relaxed);
-        self.reserved
-            .store(reserved_name.is_some(), Ordering::Relaxed);
+        self.reserved.store(reserved_name.is_some(), Ordering::Relaxed);
         match reserved_name {
             Some(name) => self.name.store(name),
             None => self.name.clear(),

@@ -70,12 +70,8 @@ impl<R: Rmw, const N: usize> RegionTable<R, N> {
 
     /// Adds `buffer` to the pool: any create of a region that fits may
     /// bind its name to it. Register at board initialisation.
-    pub fn register<const M: usize>(
-        &self,
-        buffer: &'static RegionBuffer<M>,
-    ) -> Result<(), RegisterError> {
-        self.view()
-            .register_raw(buffer.as_mut_ptr(), M, Registration::Pool)
+    pub fn register<const M: usize>(&self, buffer: &'static RegionBuffer<M>) -> Result<(), RegisterError> {
+        self.view().register_raw(buffer.as_mut_ptr(), M, Registration::Pool)
     }
 
     /// Keeps `buffer` for the region `name` alone (e.g. a buffer in a
@@ -117,8 +113,6 @@ impl<R: Rmw, const N: usize> Default for RegionTable<R, N> {
 
 impl<R, const N: usize> core::fmt::Debug for RegionTable<R, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RegionTable")
-            .field("slots", &self.slots)
-            .finish()
+        f.debug_struct("RegionTable").field("slots", &self.slots).finish()
     }
 }

@@ -30,9 +30,7 @@ impl<R> Copy for Regions<'_, R> {}
 
 impl<R> core::fmt::Debug for Regions<'_, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Regions")
-            .field("slots", &self.slots.len())
-            .finish()
+        f.debug_struct("Regions").field("slots", &self.slots.len()).finish()
     }
 }
 

@@ -46,8 +46,7 @@ impl<R: Rmw> Regions<'_, R> {
             .find_map(|slot| {
                 let word = slot.load();
                 let claimed = word.with_state(state::WRITING);
-                (word.state() == state::EMPTY && slot.transition::<R>(word, claimed).is_ok())
-                    .then_some((slot, claimed))
+                (word.state() == state::EMPTY && slot.transition::<R>(word, claimed).is_ok()).then_some((slot, claimed))
             })
             .ok_or(RegisterError::TableFull)?;
         slot.set_buffer(base, capacity, name);

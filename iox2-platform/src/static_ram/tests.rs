@@ -43,16 +43,10 @@ fn registration_rules() {
     static B: RegionBuffer<256> = RegionBuffer::new();
     static C: RegionBuffer<256> = RegionBuffer::new();
     static TABLE: RegionTable<NativeRmw, 2> = RegionTable::new();
-    assert_eq!(
-        TABLE.register_named("", &A),
-        Err(RegisterError::Name(NameError::Empty))
-    );
+    assert_eq!(TABLE.register_named("", &A), Err(RegisterError::Name(NameError::Empty)));
     assert_eq!(TABLE.register(&A), Ok(()));
     assert_eq!(TABLE.register(&A), Err(RegisterError::DuplicateBuffer));
-    assert_eq!(
-        TABLE.register_named("x", &A),
-        Err(RegisterError::DuplicateBuffer)
-    );
+    assert_eq!(TABLE.register_named("x", &A), Err(RegisterError::DuplicateBuffer));
     assert_eq!(TABLE.register_named("x", &B), Ok(()));
     assert_eq!(TABLE.register(&C), Err(RegisterError::TableFull));
     assert_eq!(TABLE.capacity(), 2);
@@ -65,14 +59,8 @@ fn duplicate_reserved_name_is_refused() {
     static B: RegionBuffer<64> = RegionBuffer::new();
     static TABLE: RegionTable<NativeRmw, 4> = RegionTable::new();
     assert_eq!(TABLE.register_named("x", &A), Ok(()));
-    assert_eq!(
-        TABLE.register_named("x", &B),
-        Err(RegisterError::DuplicateName)
-    );
-    assert_eq!(
-        TABLE.register_existing("x", &B),
-        Err(RegisterError::DuplicateName)
-    );
+    assert_eq!(TABLE.register_named("x", &B), Err(RegisterError::DuplicateName));
+    assert_eq!(TABLE.register_existing("x", &B), Err(RegisterError::DuplicateName));
     // The refused slot is free again.
     assert_eq!(TABLE.register(&B), Ok(()));
 }
@@ -102,10 +90,7 @@ fn create_picks_the_best_fit_and_reports_sizes() {
     let a = regions.create("a", 100).unwrap();
     assert_eq!(a.as_ptr().as_ptr(), SMALL.as_mut_ptr());
     assert_eq!(a.len(), 100);
-    assert_eq!(
-        regions.create("a", 100).err(),
-        Some(RegionError::AlreadyExists)
-    );
+    assert_eq!(regions.create("a", 100).err(), Some(RegionError::AlreadyExists));
     // SMALL is taken: a second small region goes to LARGE, a third finds nothing.
     let b = regions.create("b", 100).unwrap();
     assert_eq!(b.as_ptr().as_ptr(), LARGE.as_mut_ptr());
@@ -181,20 +166,14 @@ fn reserved_buffers() {
     fill(&control, 1);
     assert_eq!(regions.remove("control"), Ok(()));
     // Removed with a handle open: the one reserved buffer is still in use.
-    assert_eq!(
-        regions.create("control", 100).err(),
-        Some(RegionError::NoFreeSlot)
-    );
+    assert_eq!(regions.create("control", 100).err(), Some(RegionError::NoFreeSlot));
     drop(control);
     let control = regions.create("control", 100).unwrap();
     assert!(read(&control).iter().all(|b| *b == 0));
     // An existing region opens at once, with all its bytes.
     let shared = regions.open("shared").unwrap();
     assert_eq!(shared.len(), 64);
-    assert_eq!(
-        regions.create("shared", 8).err(),
-        Some(RegionError::AlreadyExists)
-    );
+    assert_eq!(regions.create("shared", 8).err(), Some(RegionError::AlreadyExists));
 }
 
 #[test]
@@ -220,10 +199,7 @@ fn concurrent_creates_of_one_name_have_one_winner() {
                     })
                 })
                 .collect();
-            joins
-                .into_iter()
-                .filter_map(|j| j.join().ok().flatten())
-                .collect()
+            joins.into_iter().filter_map(|j| j.join().ok().flatten()).collect()
         });
         assert!(winners.load(Ordering::Relaxed) <= 1, "round {round}");
         drop(handles);
@@ -291,17 +267,9 @@ fn concurrent_acquires_of_one_name_have_one_winner() {
         let name = std::format!("n{round}");
         let winners = AtomicU32::new(0);
         std::thread::scope(|s| {
-            let joins: Vec<_> = (0..4)
-                .map(|_| s.spawn(|| nodes.acquire(&name).ok()))
-                .collect();
-            let tokens: Vec<_> = joins
-                .into_iter()
-                .filter_map(|j| j.join().ok().flatten())
-                .collect();
-            winners.store(
-                u32::try_from(tokens.len()).unwrap_or(u32::MAX),
-                Ordering::Relaxed,
-            );
+            let joins: Vec<_> = (0..4).map(|_| s.spawn(|| nodes.acquire(&name).ok())).collect();
+            let tokens: Vec<_> = joins.into_iter().filter_map(|j| j.join().ok().flatten()).collect();
+            winners.store(u32::try_from(tokens.len()).unwrap_or(u32::MAX), Ordering::Relaxed);
         });
         assert!(winners.load(Ordering::Relaxed) <= 1, "round {round}");
         assert_eq!(nodes.probe(&name), Ok(NodeState::Unknown));
@@ -345,15 +313,9 @@ fn platform_region_and_liveness() {
     assert_eq!(ro.as_ptr(), region.as_ptr());
     assert_eq!(<P as Platform>::Region::remove("board.r"), Ok(()));
     let token = <P as Platform>::Liveness::acquire("board.n").unwrap();
-    assert_eq!(
-        <P as Platform>::Liveness::probe("board.n"),
-        Ok(NodeState::Alive)
-    );
+    assert_eq!(<P as Platform>::Liveness::probe("board.n"), Ok(NodeState::Alive));
     drop(token);
-    assert_eq!(
-        <P as Platform>::Liveness::probe("board.n"),
-        Ok(NodeState::Unknown)
-    );
+    assert_eq!(<P as Platform>::Liveness::probe("board.n"), Ok(NodeState::Unknown));
     <P as Platform>::fence_system();
     assert_eq!(<P as Platform>::NAME, "static_ram");
 }

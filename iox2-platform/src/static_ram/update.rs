@@ -12,10 +12,7 @@ use crate::sync::{AtomicU32, Ordering};
 ///
 /// Lock-free: a retry happens only because another context's step
 /// succeeded.
-pub(crate) fn update<R: Rmw>(
-    word: &AtomicU32,
-    mut step: impl FnMut(u32) -> Option<u32>,
-) -> Result<(u32, u32), u32> {
+pub(crate) fn update<R: Rmw>(word: &AtomicU32, mut step: impl FnMut(u32) -> Option<u32>) -> Result<(u32, u32), u32> {
     let mut old = word.load(Ordering::Acquire);
     loop {
         let new = step(old).ok_or(old)?;

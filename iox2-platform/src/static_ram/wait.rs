@@ -31,11 +31,7 @@ pub struct StaticWaiter<B>(PhantomData<fn() -> B>);
 impl<B: StaticRamBoard> WaitWord for StaticWaiter<B> {
     const MAX_WAIT_ANY: usize = MAX_WAIT_ANY;
 
-    fn wait(
-        word: &AtomicU32,
-        expected: u32,
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         Self::wait_any(&[WaitTarget { word, expected }], deadline)
     }
 
@@ -48,10 +44,7 @@ impl<B: StaticRamBoard> WaitWord for StaticWaiter<B> {
         Ok(count)
     }
 
-    fn wait_any(
-        targets: &[WaitTarget<'_>],
-        deadline: Option<Instant>,
-    ) -> Result<WaitOutcome, WaitError> {
+    fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         if targets.is_empty() {
             return Err(WaitError::NoWords);
         }
@@ -63,10 +56,7 @@ impl<B: StaticRamBoard> WaitWord for StaticWaiter<B> {
         let start = epoch.load(Ordering::Acquire);
         loop {
             // SYNC: Acquire pairs with the writer's Release of the word.
-            if targets
-                .iter()
-                .any(|t| t.word.load(Ordering::Acquire) != t.expected)
-            {
+            if targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected) {
                 return Ok(WaitOutcome::Woken);
             }
             // SYNC: as for `start`.

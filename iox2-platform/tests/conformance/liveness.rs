@@ -28,9 +28,7 @@ pub fn acquire_probe_drop<P: Platform>() {
     assert_eq!(L::<P>::probe(&name), Ok(NodeState::Unknown));
     // Tokens move between threads.
     let token = L::<P>::acquire(&name).expect("acquire");
-    std::thread::spawn(move || drop(token))
-        .join()
-        .expect("thread");
+    std::thread::spawn(move || drop(token)).join().expect("thread");
     assert_eq!(L::<P>::probe(&name), Ok(NodeState::Unknown));
 }
 
@@ -47,11 +45,7 @@ pub fn bad_names<P: Platform>() {
         let expected = Some(LivenessError::Name(error));
         assert_eq!(L::<P>::acquire(name).err(), expected, "acquire {name:?}");
         assert_eq!(L::<P>::probe(name).err(), expected, "probe {name:?}");
-        assert_eq!(
-            L::<P>::remove_stale(name).err(),
-            expected,
-            "remove_stale {name:?}"
-        );
+        assert_eq!(L::<P>::remove_stale(name).err(), expected, "remove_stale {name:?}");
     }
 }
 

@@ -7,6 +7,8 @@ pub mod clock;
 pub mod liveness;
 pub mod process;
 pub mod region;
+#[cfg(all(unix, any(feature = "linux", feature = "posix")))]
+pub mod signal;
 pub mod wait;
 
 use iox2_platform::Region;

@@ -140,9 +140,6 @@ pub fn ping_pong_with_child<P: Platform>(rounds: u32) {
         wait_while::<P>(word, 2 * round + 1);
     }
     assert!(child.succeeded(), "child failed");
-    assert_eq!(
-        word.load(iox2_platform::sync::Ordering::Acquire),
-        2 * rounds
-    );
+    assert_eq!(word.load(iox2_platform::sync::Ordering::Acquire), 2 * rounds);
     P::Region::remove(&name).expect("remove");
 }

@@ -27,10 +27,7 @@ pub fn create_open_remove<P: Platform>() {
     let rw = RegionOf::<P>::open(&name, Access::ReadWrite).expect("open rw");
     let ro = RegionOf::<P>::open(&name, Access::ReadOnly).expect("open ro");
     assert_eq!((rw.len(), ro.len()), (4096, 4096));
-    assert_eq!(
-        (rw.access(), ro.access()),
-        (Access::ReadWrite, Access::ReadOnly)
-    );
+    assert_eq!((rw.access(), ro.access()), (Access::ReadWrite, Access::ReadOnly));
     assert_eq!(RegionOf::<P>::remove(&name), Ok(()));
     assert_eq!(RegionOf::<P>::exists(&name), Ok(false));
     assert_eq!(
@@ -53,26 +50,14 @@ pub fn bad_names<P: Platform>() {
     ];
     for (name, error) in cases {
         let expected = Some(RegionError::Name(error));
-        assert_eq!(
-            RegionOf::<P>::create(name, 64).err(),
-            expected,
-            "create {name:?}"
-        );
+        assert_eq!(RegionOf::<P>::create(name, 64).err(), expected, "create {name:?}");
         assert_eq!(
             RegionOf::<P>::open(name, Access::ReadOnly).err(),
             expected,
             "open {name:?}"
         );
-        assert_eq!(
-            RegionOf::<P>::remove(name).err(),
-            expected,
-            "remove {name:?}"
-        );
-        assert_eq!(
-            RegionOf::<P>::exists(name).err(),
-            expected,
-            "exists {name:?}"
-        );
+        assert_eq!(RegionOf::<P>::remove(name).err(), expected, "remove {name:?}");
+        assert_eq!(RegionOf::<P>::exists(name).err(), expected, "exists {name:?}");
     }
     // The longest allowed name works.
     let longest = format!("{}{}", unique("max"), "x".repeat(max))

@@ -76,11 +76,7 @@ pub fn times_out_not_early<P: Platform>() {
         };
         assert_eq!(outcome, Ok(WaitOutcome::TimedOut));
         let now = P::Clock::now();
-        assert!(
-            now >= deadline,
-            "timed out {} ns early",
-            deadline.nanos_since(now)
-        );
+        assert!(now >= deadline, "timed out {} ns early", deadline.nanos_since(now));
     }
 }
 
@@ -147,9 +143,7 @@ pub fn wait_any_wakes_on_any<P: Platform>() {
             });
             let deadline = safety_deadline::<P>();
             loop {
-                let changed = targets
-                    .iter()
-                    .any(|t| t.word.load(Ordering::Acquire) != t.expected);
+                let changed = targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected);
                 if changed {
                     break;
                 }
@@ -173,10 +167,7 @@ pub fn wait_any_counts<P: Platform>() {
         };
         max + 1
     ];
-    assert_eq!(
-        W::<P>::wait_any(&too_many, None),
-        Err(WaitError::TooManyWords { max })
-    );
+    assert_eq!(W::<P>::wait_any(&too_many, None), Err(WaitError::TooManyWords { max }));
     // Exactly the maximum is accepted (and times out, nobody wakes).
     let region = scratch::<P>("anymax");
     let targets: Vec<WaitTarget<'_>> = (0..max)
@@ -204,27 +195,9 @@ pub fn wait_any_mismatch_and_timeout<P: Platform>() {
     let region = scratch::<P>("anytimeout");
     let (a, b) = (word(&region, 0), word(&region, 1));
     b.store(9, Ordering::Release);
-    let targets = [
-        WaitTarget {
-            word: a,
-            expected: 0,
-        },
-        WaitTarget {
-            word: b,
-            expected: 8,
-        },
-    ];
+    let targets = [WaitTarget { word: a, expected: 0 }, WaitTarget { word: b, expected: 8 }];
     assert_eq!(W::<P>::wait_any(&targets, None), Ok(WaitOutcome::Woken));
-    let targets = [
-        WaitTarget {
-            word: a,
-            expected: 0,
-        },
-        WaitTarget {
-            word: b,
-            expected: 9,
-        },
-    ];
+    let targets = [WaitTarget { word: a, expected: 0 }, WaitTarget { word: b, expected: 9 }];
     assert_eq!(
         W::<P>::wait_any(&targets, Some(iox2_platform::Instant::from_nanos(0))),
         Ok(WaitOutcome::TimedOut)

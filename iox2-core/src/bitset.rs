@@ -12,12 +12,12 @@
 //! [`AtomicBitsetView::for_each`].
 
 use crate::error::{BitOutOfRangeError, CapacityError};
-use crate::place::{words_layout, MAX_CAPACITY};
-#[cfg(not(iox2_loom))]
-use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
-use crate::sync::{loom_const_fn, zeroed_words, AtomicU32, Ordering};
+use crate::place::{MAX_CAPACITY, words_layout};
+use crate::sync::{AtomicU32, Ordering, loom_const_fn, zeroed_words};
 use core::alloc::Layout;
 use iox2_platform::rmw::Rmw;
+#[cfg(not(iox2_loom))]
+use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
 
 /// A bitset over `S` words (see [`AtomicBitset`] and [`AtomicBitsetView`]).
 #[repr(transparent)]
@@ -55,13 +55,17 @@ where
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let view: &AtomicBitsetView = self;
-        f.debug_struct("AtomicBitset").field("bits", &view.len()).finish_non_exhaustive()
+        f.debug_struct("AtomicBitset")
+            .field("bits", &view.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl core::fmt::Debug for AtomicBitsetView {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("AtomicBitset").field("bits", &self.len()).finish_non_exhaustive()
+        f.debug_struct("AtomicBitset")
+            .field("bits", &self.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,7 +98,10 @@ impl AtomicBitsetView {
         if bits == 0 {
             Err(CapacityError::Zero)
         } else if bits > MAX_CAPACITY {
-            Err(CapacityError::TooLarge { requested: bits, max: MAX_CAPACITY })
+            Err(CapacityError::TooLarge {
+                requested: bits,
+                max: MAX_CAPACITY,
+            })
         } else {
             Ok(words_layout(0, words_for(bits) as u32, 4))
         }

@@ -72,7 +72,11 @@ impl fmt::Display for PlaceError {
             Self::TooSmall { required, available } => {
                 write!(f, "the structure needs {required} bytes, the memory has {available}")
             }
-            Self::HeaderMismatch { offset, expected, found } => write!(
+            Self::HeaderMismatch {
+                offset,
+                expected,
+                found,
+            } => write!(
                 f,
                 "header word at byte {offset} holds {found:#x}, expected {expected:#x} (another configuration, or corrupted)"
             ),

@@ -21,13 +21,13 @@
 //! owner of the pool tracks chunk states and checks them (INV-REFCOUNT).
 
 use crate::error::{CapacityError, MpmcPushError};
-#[cfg(not(iox2_loom))]
-use {crate::error::PlaceError, core::ptr::NonNull};
 use crate::mpmc::MpmcQueueBase;
-use crate::sync::{loom_const_fn, AtomicU32};
+use crate::sync::{AtomicU32, loom_const_fn};
 use core::alloc::Layout;
 use core::fmt;
 use iox2_platform::rmw::Rmw;
+#[cfg(not(iox2_loom))]
+use {crate::error::PlaceError, core::ptr::NonNull};
 
 /// A free list over `S` words (see [`FreeList`] and [`FreeListView`]).
 #[repr(transparent)]
@@ -103,7 +103,9 @@ impl<R, const N: usize> FreeList<R, N> {
     /// A list for the indices `0..capacity` (`capacity <= N`), all free.
     #[cfg(not(iox2_loom))]
     pub const fn with_all_free(capacity: u32) -> Self {
-        Self { queue: MpmcQueueBase::with_all_indices(capacity) }
+        Self {
+            queue: MpmcQueueBase::with_all_indices(capacity),
+        }
     }
 }
 

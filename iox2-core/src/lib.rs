@@ -31,7 +31,10 @@ pub mod free_list;
 pub mod mpmc;
 pub mod payload;
 pub mod place;
+#[cfg(not(iox2_loom))]
 pub mod pubsub;
+#[cfg(not(iox2_loom))]
+pub mod segment;
 pub mod service;
 pub mod spsc;
 pub mod sync;

@@ -15,7 +15,8 @@
 //!   fixed-width integers, stored in a service header; [`TypeDescriptor::check`]
 //!   names the first field that differs ([`TypeMismatch`]).
 //! - [`TypeName`]: a name of at most [`MAX_TYPE_NAME_LEN`] bytes in a fixed
-//!   buffer; [`Fnv1a32`]: a `const` hash for layout hashes.
+//!   buffer ([`TypeNameExcerpt`]: the part of one an error carries);
+//!   [`Fnv1a32`]: a `const` hash for layout hashes.
 //!
 //! ```
 //! use iox2_core::payload::{AnyBitPattern, TypeDescriptor, ZeroCopySend};
@@ -56,7 +57,7 @@ pub use iox2_derive::AnyBitPattern;
 /// Derives [`ZeroCopySend`](trait@ZeroCopySend); see the trait for what it
 /// checks and for the `#[type_name("...")]` attribute.
 pub use iox2_derive::ZeroCopySend;
-pub use name::{MAX_TYPE_NAME_LEN, TypeName, TypeNameError};
+pub use name::{MAX_TYPE_NAME_LEN, TypeName, TypeNameError, TypeNameExcerpt};
 
 /// A type whose values can live in shared memory and be read in place by
 /// another process.

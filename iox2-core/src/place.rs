@@ -24,7 +24,10 @@ pub const fn slots_for(capacity: u32) -> Result<u32, CapacityError> {
     if capacity == 0 {
         Err(CapacityError::Zero)
     } else if capacity > MAX_CAPACITY {
-        Err(CapacityError::TooLarge { requested: capacity, max: MAX_CAPACITY })
+        Err(CapacityError::TooLarge {
+            requested: capacity,
+            max: MAX_CAPACITY,
+        })
     } else {
         Ok(capacity.next_power_of_two())
     }
@@ -58,10 +61,16 @@ pub(crate) const fn words_layout(header: usize, count: u32, align: usize) -> Lay
 pub(crate) fn check_memory(ptr: NonNull<u8>, len: usize, layout: Layout) -> Result<(), PlaceError> {
     let address = ptr.as_ptr().addr();
     if !address.is_multiple_of(layout.align()) {
-        return Err(PlaceError::Misaligned { required: layout.align(), address });
+        return Err(PlaceError::Misaligned {
+            required: layout.align(),
+            address,
+        });
     }
     if len < layout.size() {
-        return Err(PlaceError::TooSmall { required: layout.size(), available: len });
+        return Err(PlaceError::TooSmall {
+            required: layout.size(),
+            available: len,
+        });
     }
     Ok(())
 }

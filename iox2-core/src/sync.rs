@@ -14,7 +14,11 @@ pub use iox2_platform::sync::*;
 /// caches use 32-byte lines; others have no cache and save RAM), 64
 /// elsewhere. Part of every shared layout's hash, so two processes that
 /// disagree cannot open each other's segments.
-pub const CACHE_LINE: usize = if cfg!(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")) {
+pub const CACHE_LINE: usize = if cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "aarch64"
+)) {
     128
 } else if cfg!(any(target_arch = "arm", target_arch = "riscv32")) {
     32
@@ -26,7 +30,10 @@ pub const CACHE_LINE: usize = if cfg!(any(target_arch = "x86_64", target_arch = 
 /// different sides of a structure never share a line (false sharing would
 /// move the line between cores on every write of either side).
 #[derive(Debug, Default)]
-#[cfg_attr(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"), repr(C, align(128)))]
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"),
+    repr(C, align(128))
+)]
 #[cfg_attr(any(target_arch = "arm", target_arch = "riscv32"), repr(C, align(32)))]
 #[cfg_attr(
     not(any(

@@ -3,11 +3,11 @@
 //! may be lost, duplicated or reordered.
 #![cfg(not(iox2_loom))]
 
+use core::sync::atomic::{AtomicU64, Ordering};
 use iox2_core::free_list::FreeList;
 use iox2_core::mpmc::MpmcQueue;
 use iox2_core::spsc::SpscQueue;
 use iox2_platform::rmw::NativeRmw;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Operations per test (each push and each pop counts as one).
 const OPERATIONS: u32 = 10_000_000;
@@ -29,7 +29,7 @@ fn spsc_two_threads_ten_million_operations() {
             for value in 0..values {
                 let value = value & 0x7FFF_FFFF;
                 while producer.push(value).is_err() {
-                    std::hint::spin_loop();
+                    core::hint::spin_loop();
                 }
                 sum = mix(sum, value);
             }
@@ -80,8 +80,14 @@ fn mpmc_two_threads_each_pushing_and_popping_ten_million_operations() {
         }
     });
     let total: u64 = payload.iter().map(|w| w.load(Ordering::Relaxed)).sum();
-    assert_eq!(total, u64::from(2 * moves_per_thread), "a handover was lost or duplicated");
-    let mut left: Vec<u32> = std::iter::from_fn(|| a.pop()).chain(std::iter::from_fn(|| b.pop())).collect();
+    assert_eq!(
+        total,
+        u64::from(2 * moves_per_thread),
+        "a handover was lost or duplicated"
+    );
+    let mut left: Vec<u32> = core::iter::from_fn(|| a.pop())
+        .chain(core::iter::from_fn(|| b.pop()))
+        .collect();
     left.sort_unstable();
     assert_eq!(left, (0..N as u32).collect::<Vec<_>>(), "every index exactly once");
 }

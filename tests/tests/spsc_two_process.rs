@@ -4,11 +4,11 @@
 //! missing Release/Acquire across processes shows as a wrong payload).
 //! Runs over the `linux` and the `posix` platform.
 
+use core::ptr::NonNull;
 use iox2_core::spsc::SpscQueueView;
 use iox2_platform::rmw::NativeRmw;
 use iox2_platform::{Access, Platform, Region};
 use iox2_tests::{role, spawn_child, unique_name};
-use std::ptr::NonNull;
 
 /// Values sent from the producer process to the consumer process.
 const VALUES: u32 = 2_000_000;
@@ -32,7 +32,9 @@ fn layout() -> (usize, usize) {
 fn payload_ptr(base: NonNull<u8>, v: u32) -> *mut u64 {
     let (offset, _) = layout();
     // In bounds: `offset + 8 * (v % PAYLOADS)` < the region's length.
-    base.as_ptr().wrapping_add(offset + 8 * (v % PAYLOADS) as usize).cast::<u64>()
+    base.as_ptr()
+        .wrapping_add(offset + 8 * (v % PAYLOADS) as usize)
+        .cast::<u64>()
 }
 
 fn producer<P: Platform>(region: &P::Region) {
@@ -48,7 +50,7 @@ fn producer<P: Platform>(region: &P::Region) {
         // push needs room for.
         unsafe { payload_ptr(region.as_ptr(), v).write_volatile(payload_of(v)) };
         while producer.push(v).is_err() {
-            std::hint::spin_loop();
+            core::hint::spin_loop();
         }
     }
 }
@@ -68,7 +70,7 @@ fn consumer<P: Platform>(region: &P::Region) {
             assert_eq!(payload, payload_of(v), "payload of value {v} is stale or torn");
             next += 1;
         } else {
-            std::hint::spin_loop();
+            core::hint::spin_loop();
         }
     }
     assert_eq!(consumer.pop(), None);

@@ -53,10 +53,7 @@ impl Cmd {
     /// stderr; fails unless it exits with status 0.
     pub fn run(&self) -> Result {
         println!("$ {self}");
-        let status = self
-            .command()
-            .status()
-            .map_err(|e| self.spawn_failure(&e))?;
+        let status = self.command().status().map_err(|e| self.spawn_failure(&e))?;
         if status.success() {
             Ok(())
         } else {
@@ -67,11 +64,7 @@ impl Cmd {
     /// Runs the command quietly and returns its standard output; on failure
     /// the error carries its standard error.
     pub fn read(&self) -> Result<String> {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self
+        let Output { status, stdout, stderr } = self
             .command()
             .stdin(Stdio::null())
             .output()
@@ -80,10 +73,7 @@ impl Cmd {
             Ok(String::from_utf8_lossy(&stdout).into_owned())
         } else {
             let stderr = String::from_utf8_lossy(&stderr);
-            Err(Failure::new(format!(
-                "`{self}` failed ({status}): {}",
-                stderr.trim()
-            )))
+            Err(Failure::new(format!("`{self}` failed ({status}): {}", stderr.trim())))
         }
     }
 

@@ -15,8 +15,7 @@ const STABLE_COMPONENTS: &[&str] = &["clippy", "rustfmt"];
 const NIGHTLY_COMPONENTS: &[&str] = &["miri", "rust-src"];
 
 /// What a human runs when rustup itself is missing.
-const INSTALL_RUSTUP: &str =
-    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y";
+const INSTALL_RUSTUP: &str = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y";
 
 /// Checks rustup and nightly, then adds missing targets and components.
 pub fn run() -> Result {
@@ -40,9 +39,7 @@ pub fn run() -> Result {
         )));
     }
 
-    let installed = Cmd::new("rustup")
-        .args(["target", "list", "--installed"])
-        .read()?;
+    let installed = Cmd::new("rustup").args(["target", "list", "--installed"]).read()?;
     let missing: Vec<&str> = NO_STD_TARGETS
         .iter()
         .copied()
@@ -50,10 +47,7 @@ pub fn run() -> Result {
         .collect();
     install_missing(Cmd::new("rustup").args(["target", "add"]), &missing)?;
 
-    for (toolchain, components) in [
-        (None, STABLE_COMPONENTS),
-        (Some("+nightly"), NIGHTLY_COMPONENTS),
-    ] {
+    for (toolchain, components) in [(None, STABLE_COMPONENTS), (Some("+nightly"), NIGHTLY_COMPONENTS)] {
         let rustup = || Cmd::new("rustup").args(toolchain);
         let installed = rustup().args(["component", "list", "--installed"]).read()?;
         let missing: Vec<&str> = components
@@ -85,11 +79,7 @@ fn install_missing(install: Cmd, missing: &[&str]) -> Result {
 /// (listed as `clippy-x86_64-unknown-linux-gnu`, or bare like `rust-src`).
 fn has_component(installed: &str, component: &str, host: &str) -> bool {
     installed.lines().map(str::trim).any(|line| {
-        line == component
-            || line
-                .strip_prefix(component)
-                .and_then(|rest| rest.strip_prefix('-'))
-                == Some(host)
+        line == component || line.strip_prefix(component).and_then(|rest| rest.strip_prefix('-')) == Some(host)
     })
 }
 
@@ -105,8 +95,7 @@ fn host_triple() -> Result<String> {
 
 /// Whether an executable named `program` is in a directory of `PATH`.
 fn on_path(program: &str) -> bool {
-    env::var_os("PATH")
-        .is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    env::var_os("PATH").is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 #[cfg(test)]
@@ -116,8 +105,7 @@ mod tests {
     #[test]
     fn finds_components_with_and_without_host_suffix() {
         let host = "x86_64-unknown-linux-gnu";
-        let installed =
-            "cargo-x86_64-unknown-linux-gnu\nclippy-x86_64-unknown-linux-gnu\nrust-src\n";
+        let installed = "cargo-x86_64-unknown-linux-gnu\nclippy-x86_64-unknown-linux-gnu\nrust-src\n";
         assert!(has_component(installed, "clippy", host));
         assert!(has_component(installed, "rust-src", host));
         assert!(!has_component(installed, "rustfmt", host));

@@ -34,15 +34,7 @@ pub fn fmt() -> Result {
 /// Clippy with warnings denied: every workspace member and target on the
 /// host, then the `no_std` crates as a Cortex-M0 sees them.
 pub fn clippy() -> Result {
-    cargo([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])
-    .run()?;
+    cargo(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).run()?;
     cargo(["clippy"])
         .args(NO_STD_CRATES)
         .args([
@@ -68,11 +60,7 @@ pub fn nostd() -> Result {
     }
     cargo(["build"])
         .args(NO_STD_CRATES)
-        .args([
-            "--no-default-features",
-            "--features",
-            "iox2-platform/critical-section",
-        ])
+        .args(["--no-default-features", "--features", "iox2-platform/critical-section"])
         .args(["--target", NO_STD_TARGETS[0]])
         .run()
 }
@@ -96,14 +84,10 @@ pub fn unit() -> Result {
 pub fn loom() -> Result {
     let models = loom_models()?;
     println!("loom models: {}", models.join(", "));
-    let preemptions =
-        env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| LOOM_MAX_PREEMPTIONS.to_owned());
+    let preemptions = env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| LOOM_MAX_PREEMPTIONS.to_owned());
     let runs = [
         ("--cfg iox2_loom", "target/loom"),
-        (
-            "--cfg iox2_loom --cfg iox2_weaken_release",
-            "target/loom-weak",
-        ),
+        ("--cfg iox2_loom --cfg iox2_weaken_release", "target/loom-weak"),
     ];
     for (rustflags, target_dir) in runs {
         let mut test = cargo(["test", "-p", "iox2-core", "--release"]);

@@ -45,14 +45,14 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     if input.generics.params.is_empty() {
         let check = quote!(#payload::__private::assert_any_bit_pattern);
         let field_checks = field_types.iter().map(|ty| item::field_check(&check, ty));
-        let field_sizes = field_types
-            .iter()
-            .map(|ty| quote!(::core::mem::size_of::<#ty>()));
+        let field_sizes = field_types.iter().map(|ty| quote!(::core::mem::size_of::<#ty>()));
         let padding_message = format!(
             "`{ident}` has padding (its size exceeds the sum of its fields' sizes), and padding is not a valid bit pattern: add explicit fields where the compiler pads, e.g. `_reserved: [u8; 4]`"
         );
+        // `do_not_recommend`: as for `ZeroCopySend`.
         return Ok(quote! {
             const _: () = {
+                #[diagnostic::do_not_recommend]
                 #[automatically_derived]
                 unsafe impl #payload::AnyBitPattern for #ident {}
 

@@ -80,8 +80,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => quote!(#payload::__private::checked_type_name(#base_name)),
         };
         let implementation = impl_with(name);
+        // `do_not_recommend` keeps derived impls out of the compiler's "other
+        // types implement `ZeroCopySend`" lists (their only effect on a
+        // non-generic impl, which has no bounds to explain).
         return Ok(quote! {
             const _: () = {
+                #[diagnostic::do_not_recommend]
                 #implementation
                 // Evaluate the checks now, at the definition.
                 let _: &'static str = <#ident as #payload::ZeroCopySend>::TYPE_NAME;
@@ -188,7 +192,12 @@ fn type_name_attribute(input: &DeriveInput) -> syn::Result<Option<LitStr>> {
             .iter()
             .flat_map(|variant| variant.attrs.iter().chain(variant.fields.iter().flat_map(|f| &f.attrs)))
             .collect(),
-        Data::Union(data) => data.fields.named.iter().flat_map(|field| &field.attrs).collect::<Vec<_>>(),
+        Data::Union(data) => data
+            .fields
+            .named
+            .iter()
+            .flat_map(|field| &field.attrs)
+            .collect::<Vec<_>>(),
     };
     if let Some(misplaced) = inner_attrs.into_iter().find(|attr| attr.path().is_ident("type_name")) {
         return Err(syn::Error::new_spanned(
@@ -218,7 +227,11 @@ fn check_enum(input: &DeriveInput, repr: &Repr, data: &DataEnum) -> syn::Result<
             ));
         }
     }
-    match data.variants.iter().find(|variant| !matches!(variant.fields, Fields::Unit)) {
+    match data
+        .variants
+        .iter()
+        .find(|variant| !matches!(variant.fields, Fields::Unit))
+    {
         Some(variant) => Err(syn::Error::new(
             variant.fields.span(),
             "`#[derive(ZeroCopySend)]` supports fieldless enums only: put the data in a `#[repr(C)]` struct beside a fieldless tag",

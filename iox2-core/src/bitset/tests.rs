@@ -15,7 +15,10 @@ fn insert_remove_contains() {
     assert_eq!(set.contains(63), Ok(true));
     assert_eq!(set.remove::<CriticalSectionRmw>(63), Ok(true));
     assert_eq!(set.contains(63), Ok(false));
-    assert_eq!(set.insert::<NativeRmw>(64), Err(BitOutOfRangeError { bit: 64, len: 64 }));
+    assert_eq!(
+        set.insert::<NativeRmw>(64),
+        Err(BitOutOfRangeError { bit: 64, len: 64 })
+    );
 }
 
 #[test]
@@ -50,5 +53,6 @@ fn placed_in_memory() {
     assert_eq!(set.len(), 128);
     assert_eq!(set.contains(5), Ok(false));
     // SAFETY: as above.
-    assert!(matches!(unsafe { AtomicBitsetView::open_in(ptr, 8, 100) }, Err(PlaceError::TooSmall { .. })));
+    let too_small = unsafe { AtomicBitsetView::open_in(ptr, 8, 100) };
+    assert!(matches!(too_small, Err(PlaceError::TooSmall { .. })));
 }

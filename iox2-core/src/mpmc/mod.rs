@@ -48,13 +48,13 @@
 //! slot reads as empty: never a hang, a panic or an out-of-range access.
 
 use crate::error::{CapacityError, MpmcPushError};
-use crate::place::{slots_for, words_layout, MAX_CAPACITY};
-#[cfg(not(iox2_loom))]
-use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
-use crate::sync::{atomic_u32, loom_const_fn, zeroed_words, AtomicU32, CachePadded, Ordering};
+use crate::place::{MAX_CAPACITY, slots_for, words_layout};
+use crate::sync::{AtomicU32, CachePadded, Ordering, atomic_u32, loom_const_fn, zeroed_words};
 use core::alloc::Layout;
 use core::marker::PhantomData;
 use iox2_platform::rmw::Rmw;
+#[cfg(not(iox2_loom))]
+use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
 
 /// The words pushers write, and the once-written configuration.
 #[repr(C)]
@@ -141,7 +141,10 @@ impl<R, const N: usize> MpmcQueue<R, N> {
             queue.slots[index as usize] = atomic_u32(encode(0, true, index, shift));
             index += 1;
         }
-        queue.push = CachePadded::new(PushWords { tail: atomic_u32(capacity), config: atomic_u32(N as u32 - capacity) });
+        queue.push = CachePadded::new(PushWords {
+            tail: atomic_u32(capacity),
+            config: atomic_u32(N as u32 - capacity),
+        });
         queue
     }
 }
@@ -202,7 +205,12 @@ impl<R> MpmcQueueView<R> {
     /// that time are accessed by anyone only through an [`MpmcQueueView`] of
     /// the same capacity, never as plain bytes.
     #[cfg(not(iox2_loom))]
-    pub unsafe fn init_in<'a>(ptr: NonNull<u8>, len: usize, capacity: u32, all_indices: bool) -> Result<&'a Self, PlaceError> {
+    pub unsafe fn init_in<'a>(
+        ptr: NonNull<u8>,
+        len: usize,
+        capacity: u32,
+        all_indices: bool,
+    ) -> Result<&'a Self, PlaceError> {
         let slots = slots_for(capacity)?;
         check_memory(ptr, len, Self::layout(capacity)?)?;
         // SAFETY: size and alignment checked above; validity and atomic-only
@@ -214,7 +222,10 @@ impl<R> MpmcQueueView<R> {
             slot.store(if full { encode(0, true, index, shift) } else { 0 }, Ordering::Relaxed);
         }
         queue.head.store(0, Ordering::Relaxed);
-        queue.push.tail.store(if all_indices { capacity } else { 0 }, Ordering::Relaxed);
+        queue
+            .push
+            .tail
+            .store(if all_indices { capacity } else { 0 }, Ordering::Relaxed);
         // SYNC: Release publishes the words above with the configuration;
         // `open_in` reads it with Acquire.
         queue.push.config.store(slots - capacity, Ordering::Release);
@@ -235,7 +246,11 @@ impl<R> MpmcQueueView<R> {
         let found = queue.push.config.load(Ordering::Acquire);
         if found != slots - capacity {
             let offset = core::mem::offset_of!(PushWords, config);
-            return Err(PlaceError::HeaderMismatch { offset, expected: slots - capacity, found });
+            return Err(PlaceError::HeaderMismatch {
+                offset,
+                expected: slots - capacity,
+                found,
+            });
         }
         Ok(queue)
     }
@@ -254,7 +269,8 @@ impl<R> MpmcQueueView<R> {
 
     /// The number of distinct indices the queue is for.
     pub fn capacity(&self) -> u32 {
-        self.slot_count() - self.push.config.load(Ordering::Relaxed)
+        self.slot_count()
+            .saturating_sub(self.push.config.load(Ordering::Relaxed))
     }
 
     /// How many indices the queue holds right now (a snapshot).
@@ -322,8 +338,14 @@ impl<R: Rmw> MpmcQueueView<R> {
                     let lap = tail >> shift;
                     // SYNC: AcqRel — Release publishes what the caller wrote
                     // for `index` to the pop that takes it (INV-ORDER).
-                    if R::compare_exchange(slot, word, encode(lap, true, index, shift), Ordering::AcqRel, Ordering::Relaxed)
-                        .is_ok()
+                    if R::compare_exchange(
+                        slot,
+                        word,
+                        encode(lap, true, index, shift),
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
                     {
                         self.advance(&self.push.tail, tail);
                         return Ok(());
@@ -355,8 +377,14 @@ impl<R: Rmw> MpmcQueueView<R> {
                     let next_lap = (head >> shift).wrapping_add(1);
                     // SYNC: AcqRel — Acquire takes what the pusher published;
                     // Release orders our use before the next lap's push.
-                    if R::compare_exchange(slot, word, encode(next_lap, false, 0, shift), Ordering::AcqRel, Ordering::Relaxed)
-                        .is_ok()
+                    if R::compare_exchange(
+                        slot,
+                        word,
+                        encode(next_lap, false, 0, shift),
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
                     {
                         self.advance(&self.head, head);
                         return Some(index);
@@ -380,7 +408,13 @@ impl<R: Rmw> MpmcQueueView<R> {
     fn advance(&self, counter: &AtomicU32, from: u32) {
         // SYNC: Release pairs with the Acquire loads of the counter. A failed
         // CAS means another participant advanced it: nothing to do.
-        let _ = R::compare_exchange(counter, from, from.wrapping_add(1), Ordering::Release, Ordering::Relaxed);
+        let _ = R::compare_exchange(
+            counter,
+            from,
+            from.wrapping_add(1),
+            Ordering::Release,
+            Ordering::Relaxed,
+        );
     }
 }
 

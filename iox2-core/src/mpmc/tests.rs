@@ -26,7 +26,10 @@ fn fifo_of_unique_indices() {
 #[test]
 fn out_of_range_and_duplicates_are_typed_errors() {
     let queue = MpmcQueue::<CriticalSectionRmw, 4>::with_capacity(3);
-    assert_eq!(queue.push(3), Err(MpmcPushError::IndexOutOfRange { index: 3, capacity: 3 }));
+    assert_eq!(
+        queue.push(3),
+        Err(MpmcPushError::IndexOutOfRange { index: 3, capacity: 3 })
+    );
     let full = MpmcQueue::<NativeRmw, 2>::with_all_indices(2);
     assert_eq!(full.push(1), Err(MpmcPushError::Full(1)));
     assert_eq!((full.pop(), full.pop(), full.pop()), (Some(0), Some(1), None));
@@ -51,7 +54,9 @@ fn positions_wrap_around_u32() {
     queue.push.tail.store(start, Ordering::Relaxed);
     queue.head.store(start, Ordering::Relaxed);
     for pos in start..start.wrapping_add(4) {
-        queue.slot(pos).store(encode(pos >> shift, false, 0, shift), Ordering::Relaxed);
+        queue
+            .slot(pos)
+            .store(encode(pos >> shift, false, 0, shift), Ordering::Relaxed);
     }
     for i in 0..100 {
         queue.push(i % 4).unwrap();
@@ -73,7 +78,9 @@ fn a_preempted_pusher_blocks_nobody() {
     // A popper preempted after emptying slot 2 but before moving `head`.
     queue.push(3).unwrap();
     let head = queue.head.load(Ordering::Relaxed);
-    queue.slot(head).store(encode((head >> 2) + 1, false, 0, 2), Ordering::Release);
+    queue
+        .slot(head)
+        .store(encode((head >> 2) + 1, false, 0, 2), Ordering::Release);
     queue.push(0).unwrap();
     assert_eq!(queue.pop(), Some(0));
 }

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::fnv::fnv1a32;
-use super::name::{MAX_TYPE_NAME_LEN, TypeName, TypeNameError};
+use super::name::{MAX_TYPE_NAME_LEN, TypeName, TypeNameError, TypeNameExcerpt};
 use super::{AnyBitPattern, ZeroCopySend};
 
 /// Whether a payload is one value of its type or a slice of them.
@@ -150,8 +150,8 @@ impl TypeDescriptor {
         let found = self;
         if !found.name.same_as(&expected.name) {
             return Err(TypeMismatch::Name {
-                expected: expected.name,
-                found: found.name,
+                expected: TypeNameExcerpt::new(&expected.name),
+                found: TypeNameExcerpt::new(&found.name),
             });
         }
         let pairs = [
@@ -209,6 +209,31 @@ impl TypeDescriptor {
         bytes
     }
 
+    /// Decodes what [`TypeDescriptor::to_bytes`] wrote, e.g. from a header
+    /// another process wrote; `None` unless the bytes are a descriptor iox2
+    /// could have written (name length 1..=64, a known kind).
+    pub fn from_bytes(bytes: &[u8; Self::ENCODED_LEN]) -> Option<Self> {
+        let word = |w: usize| {
+            let at = MAX_TYPE_NAME_LEN + 4 * w;
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let name_len = word(0) as usize;
+        if name_len == 0 || name_len > MAX_TYPE_NAME_LEN {
+            return None;
+        }
+        let name = core::str::from_utf8(&bytes[..name_len]).ok()?;
+        let descriptor = Self {
+            name: TypeName::new(name).ok()?,
+            kind: word(1),
+            size: word(2),
+            align: word(3),
+            element_size: word(4),
+            element_align: word(5),
+        };
+        descriptor.kind()?;
+        (descriptor.to_bytes() == *bytes).then_some(descriptor)
+    }
+
     /// A stable 32-bit FNV-1a hash of [`TypeDescriptor::to_bytes`], for
     /// layout hashes: equal descriptors hash equal on every target.
     pub const fn fingerprint(&self) -> u32 {
@@ -243,18 +268,17 @@ impl TypeDescriptor {
 
 /// `value` as a `u32`; a payload of 4 GiB or more fails the build.
 const fn to_u32(value: usize) -> u32 {
-    assert!(value as u64 <= u32::MAX as u64, "a payload type must be smaller than 4 GiB");
+    assert!(
+        value as u64 <= u32::MAX as u64,
+        "a payload type must be smaller than 4 GiB"
+    );
     value as u32
 }
 
 impl fmt::Display for TypeDescriptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind() {
-            Some(TypeKind::Fixed) => write!(
-                f,
-                "`{}` (size {}, alignment {})",
-                self.name, self.size, self.align
-            ),
+            Some(TypeKind::Fixed) => write!(f, "`{}` (size {}, alignment {})", self.name, self.size, self.align),
             Some(TypeKind::Slice) => write!(
                 f,
                 "a slice of `{}` (element size {}, alignment {})",
@@ -270,12 +294,13 @@ impl fmt::Display for TypeDescriptor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TypeMismatch {
-    /// Another type name.
+    /// Another type name (the names are cut to
+    /// [`TypeNameExcerpt::CAPACITY`] bytes).
     Name {
         /// The name the opener expected.
-        expected: TypeName,
+        expected: TypeNameExcerpt,
         /// The name found.
-        found: TypeName,
+        found: TypeNameExcerpt,
     },
     /// One value where a slice was expected, or the other way around (raw
     /// [`TypeKind`] values).
@@ -337,10 +362,9 @@ impl fmt::Display for TypeMismatch {
                 kind_name(*expected),
                 kind_name(*found)
             ),
-            Self::Size { expected, found } => write!(
-                f,
-                "the payload size differs: expected {expected} bytes, found {found}"
-            ),
+            Self::Size { expected, found } => {
+                write!(f, "the payload size differs: expected {expected} bytes, found {found}")
+            }
             Self::Alignment { expected, found } => write!(
                 f,
                 "the payload alignment differs: expected {expected} bytes, found {found}"
@@ -367,6 +391,23 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn bytes_round_trip_and_garbage_is_refused() {
+        let descriptor = TypeDescriptor::of::<[u32; 4]>();
+        assert_eq!(TypeDescriptor::from_bytes(&descriptor.to_bytes()), Some(descriptor));
+        let mut zero_kind = descriptor.to_bytes();
+        zero_kind[MAX_TYPE_NAME_LEN + 4..MAX_TYPE_NAME_LEN + 8].fill(0);
+        assert_eq!(TypeDescriptor::from_bytes(&zero_kind), None);
+        assert_eq!(TypeDescriptor::from_bytes(&[0; TypeDescriptor::ENCODED_LEN]), None);
+        let mut trailing = descriptor.to_bytes();
+        trailing[MAX_TYPE_NAME_LEN - 1] = b'x';
+        assert_eq!(
+            TypeDescriptor::from_bytes(&trailing),
+            None,
+            "bytes after the name must be zero"
+        );
+    }
+
     /// A descriptor with one field changed, as a peer might have written it.
     fn with(mut descriptor: TypeDescriptor, edit: impl FnOnce(&mut TypeDescriptor)) -> TypeDescriptor {
         edit(&mut descriptor);
@@ -386,7 +427,10 @@ mod tests {
         assert_eq!(slice.kind(), Some(TypeKind::Slice));
         assert_eq!(slice.size(), 0);
         let align = core::mem::align_of::<u64>() as u32;
-        assert_eq!((slice.align(), slice.element_size(), slice.element_align()), (align, 8, align));
+        assert_eq!(
+            (slice.align(), slice.element_size(), slice.element_align()),
+            (align, 8, align)
+        );
     }
 
     #[test]
@@ -396,8 +440,7 @@ mod tests {
         assert_eq!(a.fingerprint(), TypeDescriptor::of::<u32>().fingerprint());
         assert_ne!(a.fingerprint(), TypeDescriptor::of::<i32>().fingerprint());
         assert_ne!(a.fingerprint(), TypeDescriptor::slice_of::<u32>().fingerprint());
-        const CHECKED: Result<(), TypeMismatch> =
-            TypeDescriptor::of::<u8>().check(&TypeDescriptor::of::<u8>());
+        const CHECKED: Result<(), TypeMismatch> = TypeDescriptor::of::<u8>().check(&TypeDescriptor::of::<u8>());
         assert_eq!(CHECKED, Ok(()));
     }
 
@@ -407,16 +450,23 @@ mod tests {
         assert_eq!(
             TypeDescriptor::of::<i32>().check(&expected),
             Err(TypeMismatch::Name {
-                expected: TypeName::new("u32").unwrap(),
-                found: TypeName::new("i32").unwrap()
+                expected: TypeNameExcerpt::new(&TypeName::new("u32").unwrap()),
+                found: TypeNameExcerpt::new(&TypeName::new("i32").unwrap())
             })
         );
-        let cases: [(fn(&mut TypeDescriptor), TypeMismatch); 5] = [
+        type Edit = fn(&mut TypeDescriptor);
+        let cases: [(Edit, TypeMismatch); 5] = [
             (|d| d.kind = 2, TypeMismatch::Kind { expected: 1, found: 2 }),
             (|d| d.size = 8, TypeMismatch::Size { expected: 4, found: 8 }),
             (|d| d.align = 8, TypeMismatch::Alignment { expected: 4, found: 8 }),
-            (|d| d.element_size = 1, TypeMismatch::ElementSize { expected: 0, found: 1 }),
-            (|d| d.element_align = 1, TypeMismatch::ElementAlignment { expected: 0, found: 1 }),
+            (
+                |d| d.element_size = 1,
+                TypeMismatch::ElementSize { expected: 0, found: 1 },
+            ),
+            (
+                |d| d.element_align = 1,
+                TypeMismatch::ElementAlignment { expected: 0, found: 1 },
+            ),
         ];
         for (edit, mismatch) in cases {
             assert_eq!(with(expected, edit).check(&expected), Err(mismatch));
@@ -445,7 +495,10 @@ mod tests {
         // A stray byte after the name is another name.
         let mut stray = expected.to_bytes();
         stray[10] = b'x';
-        assert!(matches!(peer_wrote(stray).check(&expected), Err(TypeMismatch::Name { .. })));
+        assert!(matches!(
+            peer_wrote(stray).check(&expected),
+            Err(TypeMismatch::Name { .. })
+        ));
         // A length past the buffer reads as the whole buffer.
         let mut long = expected.to_bytes();
         long[64..68].copy_from_slice(&u32::MAX.to_le_bytes());
@@ -457,7 +510,10 @@ mod tests {
         assert_eq!(peer_wrote(kind).kind(), None);
         assert_eq!(
             peer_wrote(kind).check(&expected),
-            Err(TypeMismatch::Kind { expected: 1, found: 0xee })
+            Err(TypeMismatch::Kind {
+                expected: 1,
+                found: 0xee
+            })
         );
         assert_eq!(peer_wrote(kind).to_string(), "`u32` (unknown kind 238)");
     }
@@ -469,7 +525,10 @@ mod tests {
         assert_eq!(&bytes[..3], b"u16");
         assert!(bytes[3..64].iter().all(|&b| b == 0));
         let word = |i: usize| u32::from_le_bytes(bytes[64 + 4 * i..68 + 4 * i].try_into().unwrap());
-        assert_eq!([word(0), word(1), word(2), word(3), word(4), word(5)], [3, 2, 0, 2, 2, 2]);
+        assert_eq!(
+            [word(0), word(1), word(2), word(3), word(4), word(5)],
+            [3, 2, 0, 2, 2, 2]
+        );
         assert_eq!(d.fingerprint(), fnv1a32(&bytes));
         if cfg!(target_endian = "little") {
             // SAFETY: TypeDescriptor is repr(C) plain integers without
@@ -482,9 +541,10 @@ mod tests {
 
     #[test]
     fn messages_name_both_values() {
+        let excerpt = |name| TypeNameExcerpt::new(&TypeName::new(name).unwrap());
         let name = TypeMismatch::Name {
-            expected: TypeName::new("robot::Frame").unwrap(),
-            found: TypeName::new("robot::Pose").unwrap(),
+            expected: excerpt("robot::Frame"),
+            found: excerpt("robot::Pose"),
         };
         assert_eq!(
             name.to_string(),
@@ -495,23 +555,41 @@ mod tests {
             "the payload kind differs: expected a fixed-size type (1), found an unknown kind (9)"
         );
         assert_eq!(
-            TypeMismatch::Size { expected: 16, found: 24 }.to_string(),
+            TypeMismatch::Size {
+                expected: 16,
+                found: 24
+            }
+            .to_string(),
             "the payload size differs: expected 16 bytes, found 24"
         );
         assert_eq!(
             TypeMismatch::Alignment { expected: 8, found: 4 }.to_string(),
             "the payload alignment differs: expected 8 bytes, found 4"
         );
-        assert!(TypeMismatch::ElementSize { expected: 2, found: 4 }.to_string().contains("element size"));
-        assert!(TypeMismatch::ElementAlignment { expected: 2, found: 4 }.to_string().contains("element alignment"));
-        assert_eq!(
-            TypeDescriptor::of::<u16>().to_string(),
-            "`u16` (size 2, alignment 2)"
+        assert!(
+            TypeMismatch::ElementSize { expected: 2, found: 4 }
+                .to_string()
+                .contains("element size")
         );
+        assert!(
+            TypeMismatch::ElementAlignment { expected: 2, found: 4 }
+                .to_string()
+                .contains("element alignment")
+        );
+        assert_eq!(TypeDescriptor::of::<u16>().to_string(), "`u16` (size 2, alignment 2)");
         assert_eq!(
             TypeDescriptor::slice_of::<u8>().to_string(),
             "a slice of `u8` (element size 1, alignment 1)"
         );
+        let long = TypeMismatch::Name {
+            expected: excerpt("a_crate_with_a_long_name::and_a_deep::module::path::Frame"),
+            found: excerpt("u8"),
+        };
+        assert_eq!(
+            long.to_string(),
+            "the payload type name differs: expected `a_crate_with_a_long_name::and_a_deep::module::pa...`, found `u8`"
+        );
+        assert!(size_of::<TypeMismatch>() <= 100);
         let error: &dyn core::error::Error = &name;
         assert!(error.source().is_none());
     }

@@ -86,15 +86,7 @@ impl TypeName {
     /// The name: its longest valid UTF-8 prefix, which is all of it for a
     /// name made by [`TypeName::new`].
     pub const fn as_str(&self) -> &str {
-        let bytes = self.as_bytes();
-        match core::str::from_utf8(bytes) {
-            Ok(name) => name,
-            Err(error) => match core::str::from_utf8(bytes.split_at(error.valid_up_to()).0) {
-                Ok(prefix) => prefix,
-                // Unreachable: `valid_up_to` bytes are valid UTF-8.
-                Err(_) => "",
-            },
-        }
+        utf8_prefix(self.as_bytes())
     }
 
     /// Whether `self` and `other` are the same bytes (`==`, usable in `const`).
@@ -152,6 +144,106 @@ impl defmt::Format for TypeName {
     }
 }
 
+/// The longest valid UTF-8 prefix of `bytes`.
+const fn utf8_prefix(bytes: &[u8]) -> &str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => match core::str::from_utf8(bytes.split_at(error.valid_up_to()).0) {
+            Ok(prefix) => prefix,
+            // Unreachable: the first `valid_up_to` bytes are valid UTF-8.
+            Err(_) => "",
+        },
+    }
+}
+
+/// The first [`TypeNameExcerpt::CAPACITY`] bytes of a [`TypeName`] and its
+/// full length: what a [`TypeMismatch`](super::TypeMismatch) carries of each
+/// name, so that the error stays small (two whole names would make every
+/// `Result` that holds it over 128 bytes) yet displays most names whole.
+///
+/// ```
+/// use iox2_core::payload::{TypeName, TypeNameExcerpt};
+/// let short = TypeNameExcerpt::new(&TypeName::new("robot::Frame").unwrap());
+/// assert_eq!((short.as_str(), short.is_truncated()), ("robot::Frame", false));
+/// let long = TypeNameExcerpt::new(&TypeName::new(&"x".repeat(60)).unwrap());
+/// assert_eq!((long.as_str().len(), long.full_len()), (TypeNameExcerpt::CAPACITY, 60));
+/// assert!(long.to_string().ends_with("x..."));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TypeNameExcerpt {
+    bytes: [u8; TypeNameExcerpt::CAPACITY],
+    full_len: u8,
+}
+
+impl TypeNameExcerpt {
+    /// How many bytes of a name an excerpt keeps.
+    pub const CAPACITY: usize = 48;
+
+    /// The excerpt of `name`.
+    pub const fn new(name: &TypeName) -> Self {
+        let full = name.as_bytes();
+        let mut bytes = [0; Self::CAPACITY];
+        let mut i = 0;
+        while i < full.len() && i < Self::CAPACITY {
+            bytes[i] = full[i];
+            i += 1;
+        }
+        // `as_bytes` is at most MAX_TYPE_NAME_LEN (64) bytes long.
+        Self {
+            bytes,
+            full_len: full.len() as u8,
+        }
+    }
+
+    /// The kept part of the name (its longest valid UTF-8 prefix).
+    pub const fn as_str(&self) -> &str {
+        let kept = if self.full_len as usize > Self::CAPACITY {
+            Self::CAPACITY
+        } else {
+            self.full_len as usize
+        };
+        utf8_prefix(self.bytes.split_at(kept).0)
+    }
+
+    /// The whole name's length in bytes.
+    pub const fn full_len(&self) -> usize {
+        self.full_len as usize
+    }
+
+    /// Whether the name was longer than the excerpt.
+    pub const fn is_truncated(&self) -> bool {
+        self.full_len as usize > Self::CAPACITY
+    }
+}
+
+impl fmt::Debug for TypeNameExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypeNameExcerpt")
+            .field("text", &self.as_str())
+            .field("full_len", &self.full_len)
+            .finish()
+    }
+}
+
+/// The kept text, then `...` if the name was longer.
+impl fmt::Display for TypeNameExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())?;
+        if self.is_truncated() {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for TypeNameExcerpt {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let ellipsis = if self.is_truncated() { "..." } else { "" };
+        defmt::write!(f, "{=str}{=str}", self.as_str(), ellipsis);
+    }
+}
+
 /// Builds a type name from parts at compile time: how arrays and generic
 /// types get names like `[u32; 4]` or `robot::Vec3<f32>`. Panics (a compile
 /// error in a `const`) when the name outgrows [`MAX_TYPE_NAME_LEN`] bytes.
@@ -199,11 +291,7 @@ impl NameBuilder {
 
     /// Appends `value` in decimal, with a `-` when negative.
     pub const fn push_signed(self, value: i128) -> Self {
-        let this = if value < 0 {
-            self.push_str("-")
-        } else {
-            self
-        };
+        let this = if value < 0 { self.push_str("-") } else { self };
         this.push_unsigned(value.unsigned_abs())
     }
 
@@ -249,7 +337,9 @@ mod tests {
         let long = core::str::from_utf8(&long).unwrap();
         assert_eq!(
             TypeName::new(long),
-            Err(TypeNameError::TooLong { len: MAX_TYPE_NAME_LEN + 1 })
+            Err(TypeNameError::TooLong {
+                len: MAX_TYPE_NAME_LEN + 1
+            })
         );
         let full = TypeName::new(&long[..MAX_TYPE_NAME_LEN]).unwrap();
         assert_eq!(full.as_str(), &long[..MAX_TYPE_NAME_LEN]);

@@ -1,6 +1,25 @@
-//! Publish-subscribe: the quality-of-service settings and the sizes they
-//! imply (DESIGN.md "Segments" and "Data path").
+//! Publish-subscribe in shared memory: settings, segment layouts, the
+//! control header, slots, and the publisher's and subscriber's ports
+//! (DESIGN.md "Segments" and "Data path"). Platform-neutral and
+//! allocation-free; `iox2-host` and `iox2-embedded` put regions under it.
 
+mod control;
+mod data;
+mod header;
+mod layout;
+mod publisher;
 mod qos;
+mod slot;
+mod subscriber;
 
+pub use control::{Control, NodeRecord, PortKind};
+pub use data::{ChunkHeader, Data, DataOpenError};
+pub use header::{ABI_VERSION, Header, HeaderContent, SegmentState, ServiceOpenError, layout_hash};
+pub use layout::{CHUNK_HEADER, ChunkContent, ControlLayout, DataLayout, control_layout, data_layout};
+pub use publisher::{Backpressure, Delivery, LoanError, PublisherPort};
 pub use qos::{PubSubQos, QosError};
+pub use slot::{SlotId, SlotState, pack_connection};
+pub use subscriber::{ReceiveError, Received, SubscriberPort};
+
+#[cfg(all(test, not(iox2_loom)))]
+mod tests;

@@ -113,7 +113,10 @@ impl PubSubQos {
             i += 1;
         }
         if self.history > self.subscriber_buffer {
-            return Err(QosError::HistoryExceedsBuffer { history: self.history, buffer: self.subscriber_buffer });
+            return Err(QosError::HistoryExceedsBuffer {
+                history: self.history,
+                buffer: self.subscriber_buffer,
+            });
         }
         if self.safe_overflow > 1 {
             return Err(QosError::TooLarge("safe_overflow (0 or 1)"));
@@ -159,7 +162,10 @@ mod tests {
     fn defaults_are_iceoryx2s_and_valid() {
         let qos = PubSubQos::default();
         assert_eq!((qos.max_publishers, qos.max_subscribers, qos.max_nodes), (2, 8, 20));
-        assert_eq!((qos.subscriber_buffer, qos.history, qos.max_loaned, qos.max_borrowed), (2, 0, 2, 2));
+        assert_eq!(
+            (qos.subscriber_buffer, qos.history, qos.max_loaned, qos.max_borrowed),
+            (2, 0, 2, 2)
+        );
         assert_eq!(qos.safe_overflow, 1);
         assert_eq!(qos.check(), Ok(()));
         assert_eq!(qos.chunks_per_publisher(), Some(8 * 4 + 2));
@@ -168,13 +174,29 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let zero = PubSubQos { max_subscribers: 0, ..PubSubQos::DEFAULT };
+        let zero = PubSubQos {
+            max_subscribers: 0,
+            ..PubSubQos::DEFAULT
+        };
         assert_eq!(zero.check(), Err(QosError::Zero("max_subscribers")));
-        let history = PubSubQos { history: 3, ..PubSubQos::DEFAULT };
-        assert_eq!(history.check(), Err(QosError::HistoryExceedsBuffer { history: 3, buffer: 2 }));
-        let huge = PubSubQos { max_subscribers: 4096, subscriber_buffer: 4096, ..PubSubQos::DEFAULT };
+        let history = PubSubQos {
+            history: 3,
+            ..PubSubQos::DEFAULT
+        };
+        assert_eq!(
+            history.check(),
+            Err(QosError::HistoryExceedsBuffer { history: 3, buffer: 2 })
+        );
+        let huge = PubSubQos {
+            max_subscribers: 4096,
+            subscriber_buffer: 4096,
+            ..PubSubQos::DEFAULT
+        };
         assert_eq!(huge.check(), Err(QosError::TooLarge("the chunk count per publisher")));
-        let overflow = PubSubQos { max_publishers: u32::MAX, ..PubSubQos::DEFAULT };
+        let overflow = PubSubQos {
+            max_publishers: u32::MAX,
+            ..PubSubQos::DEFAULT
+        };
         assert_eq!(overflow.check(), Err(QosError::TooLarge("max_publishers")));
     }
 }

@@ -3,4 +3,4 @@
 
 mod name;
 
-pub use name::{fnv1a64, RegionNameBuffer, ServiceName, ServiceNameError, MAX_SERVICE_NAME_LEN};
+pub use name::{MAX_SERVICE_NAME_LEN, RegionNameBuffer, ServiceName, ServiceNameError, fnv1a64};

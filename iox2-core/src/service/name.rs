@@ -42,14 +42,20 @@ impl fmt::Display for ServiceNameError {
         match self {
             Self::Empty => write!(f, "the service name is empty"),
             Self::TooLong { len } => {
-                write!(f, "the service name has {len} bytes; at most {MAX_SERVICE_NAME_LEN} are allowed")
+                write!(
+                    f,
+                    "the service name has {len} bytes; at most {MAX_SERVICE_NAME_LEN} are allowed"
+                )
             }
             Self::ForbiddenCharacter { at } => write!(
                 f,
                 "the service name has a forbidden character at byte {at} (allowed: A-Z a-z 0-9 . _ - /)"
             ),
             Self::EmptySegment { at } => {
-                write!(f, "the service name has an empty segment at byte {at} (leading, trailing or double '/')")
+                write!(
+                    f,
+                    "the service name has an empty segment at byte {at} (leading, trailing or double '/')"
+                )
             }
         }
     }
@@ -140,7 +146,10 @@ impl RegionNameBuffer {
 
     /// An empty buffer.
     pub const fn new() -> Self {
-        Self { bytes: [0; 22 + Self::MAX_SUFFIX], len: 0 }
+        Self {
+            bytes: [0; 22 + Self::MAX_SUFFIX],
+            len: 0,
+        }
     }
 
     fn write(&mut self, hash: u64, suffix: &str) -> &str {
@@ -186,7 +195,10 @@ mod tests {
         assert_eq!(ServiceName::new(""), Err(ServiceNameError::Empty));
         assert_eq!(ServiceName::new("/a"), Err(ServiceNameError::EmptySegment { at: 0 }));
         assert_eq!(ServiceName::new("a/"), Err(ServiceNameError::EmptySegment { at: 2 }));
-        assert_eq!(ServiceName::new("a b"), Err(ServiceNameError::ForbiddenCharacter { at: 1 }));
+        assert_eq!(
+            ServiceName::new("a b"),
+            Err(ServiceNameError::ForbiddenCharacter { at: 1 })
+        );
         let long = [b'x'; 256];
         let long = core::str::from_utf8(&long).unwrap();
         assert_eq!(ServiceName::new(long), Err(ServiceNameError::TooLong { len: 256 }));
@@ -200,12 +212,21 @@ mod tests {
         let region = name.region_name("p3.7", &mut buffer);
         assert_eq!(region.len(), 22 + 4);
         assert!(region.starts_with("iox2_") && region.ends_with("_p3.7"));
-        assert!(region[5..21].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            region[5..21]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(u64::from_str_radix(&region[5..21], 16), Ok(name.hash()));
         let mut odd = RegionNameBuffer::new();
         assert_eq!(name.region_name("a/b c", &mut odd).rsplit('_').next(), Some("a-b-c"));
         let mut other = RegionNameBuffer::new();
-        assert_ne!(ServiceName::new("robot/camerb").unwrap().region_name("p3.7", &mut other), region);
+        assert_ne!(
+            ServiceName::new("robot/camerb")
+                .unwrap()
+                .region_name("p3.7", &mut other),
+            region
+        );
         assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
     }

@@ -46,13 +46,13 @@ pub use consumer::Consumer;
 pub use producer::Producer;
 
 use crate::error::{CapacityError, Endpoint, EndpointClaimError};
-use crate::place::{slots_for, words_layout, MAX_CAPACITY};
-#[cfg(not(iox2_loom))]
-use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
-use crate::sync::{atomic_u32, loom_const_fn, zeroed_words, AtomicU32, CachePadded, Ordering};
+use crate::place::{MAX_CAPACITY, slots_for, words_layout};
+use crate::sync::{AtomicU32, CachePadded, Ordering, atomic_u32, loom_const_fn, zeroed_words};
 use core::alloc::Layout;
 use core::marker::PhantomData;
 use iox2_platform::rmw::Rmw;
+#[cfg(not(iox2_loom))]
+use {crate::error::PlaceError, crate::place::check_memory, core::ptr::NonNull};
 
 /// The value bits of a slot word.
 const VALUE_MASK: u32 = (1 << 31) - 1;
@@ -70,6 +70,9 @@ const CLAIM_CONSUMER: u32 = 2;
 struct ProducerWords {
     /// Next position to push; written by the producer only, read for `len`.
     tail: AtomicU32,
+    /// The producer's last reading of `head`: private to the producer, kept
+    /// here (on its own line) so that an end handle holds no state.
+    cached_head: AtomicU32,
     /// Which ends are claimed (`CLAIM_*`); multi-writer, through `Rmw`.
     claims: AtomicU32,
     /// `slots - capacity`, plus `CONFIG_OVERFLOW`. Written at creation only.
@@ -149,6 +152,7 @@ impl<R, const N: usize> SpscQueue<R, N> {
             Self {
                 producer: CachePadded::new(ProducerWords {
                     tail: atomic_u32(0),
+                    cached_head: atomic_u32(0),
                     claims: atomic_u32(0),
                     config: atomic_u32(config),
                 }),
@@ -167,8 +171,10 @@ impl<R, const N: usize> SpscQueue<R, N> {
         R: Rmw,
     {
         let view: &SpscQueueView<R> = self;
-        view.producer.claims.store(CLAIM_PRODUCER | CLAIM_CONSUMER, Ordering::Relaxed);
-        (Producer::new(view), Consumer::new(view))
+        view.producer
+            .claims
+            .store(CLAIM_PRODUCER | CLAIM_CONSUMER, Ordering::Relaxed);
+        (Producer::new(view, true), Consumer::new(view, true))
     }
 }
 
@@ -214,13 +220,19 @@ impl<R> SpscQueueView<R> {
     /// that time are accessed by anyone (any process) only through an
     /// [`SpscQueueView`] of the same capacity, never as plain bytes.
     #[cfg(not(iox2_loom))]
-    pub unsafe fn init_in<'a>(ptr: NonNull<u8>, len: usize, capacity: u32, overflow: bool) -> Result<&'a Self, PlaceError> {
+    pub unsafe fn init_in<'a>(
+        ptr: NonNull<u8>,
+        len: usize,
+        capacity: u32,
+        overflow: bool,
+    ) -> Result<&'a Self, PlaceError> {
         let slots = slots_for(capacity)?;
         check_memory(ptr, len, Self::layout(capacity)?)?;
         // SAFETY: checked above that the memory is large and aligned enough;
         // the caller guarantees validity and atomic-only access for 'a.
         let queue = unsafe { Self::at(ptr, slots) };
         queue.producer.tail.store(0, Ordering::Relaxed);
+        queue.producer.cached_head.store(0, Ordering::Relaxed);
         queue.producer.claims.store(0, Ordering::Relaxed);
         queue.consumer.head.store(0, Ordering::Relaxed);
         for slot in &queue.slots {
@@ -240,7 +252,12 @@ impl<R> SpscQueueView<R> {
     /// # Safety
     /// As for [`SpscQueueView::init_in`].
     #[cfg(not(iox2_loom))]
-    pub unsafe fn open_in<'a>(ptr: NonNull<u8>, len: usize, capacity: u32, overflow: bool) -> Result<&'a Self, PlaceError> {
+    pub unsafe fn open_in<'a>(
+        ptr: NonNull<u8>,
+        len: usize,
+        capacity: u32,
+        overflow: bool,
+    ) -> Result<&'a Self, PlaceError> {
         let slots = slots_for(capacity)?;
         check_memory(ptr, len, Self::layout(capacity)?)?;
         // SAFETY: as in `init_in`.
@@ -249,7 +266,11 @@ impl<R> SpscQueueView<R> {
         let found = queue.producer.config.load(Ordering::Acquire);
         if found != expected {
             let offset = core::mem::offset_of!(ProducerWords, config);
-            return Err(PlaceError::HeaderMismatch { offset, expected, found });
+            return Err(PlaceError::HeaderMismatch {
+                offset,
+                expected,
+                found,
+            });
         }
         Ok(queue)
     }
@@ -259,16 +280,18 @@ impl<R> SpscQueueView<R> {
     /// # Safety
     /// `ptr` is aligned for the queue and valid for `Self::layout` bytes for `'a`.
     #[cfg(not(iox2_loom))]
-    unsafe fn at<'a>(ptr: NonNull<u8>, slots: u32) -> &'a Self {
+    pub(crate) unsafe fn at<'a>(ptr: NonNull<u8>, slots: u32) -> &'a Self {
         let raw = core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), slots as usize) as *const Self;
         // SAFETY: the slice metadata is the slot count, so the view covers
         // exactly HEADER + 4 * slots bytes, which the caller vouches for.
         unsafe { &*raw }
     }
 
-    /// The most values the queue holds.
+    /// The most values the queue holds. A corrupted configuration word
+    /// reads as capacity 0: every push fails, nothing is out of range.
     pub fn capacity(&self) -> u32 {
-        self.slot_count() - (self.producer.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
+        self.slot_count()
+            .saturating_sub(self.producer.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
     }
 
     /// Whether a full queue lets the producer evict its oldest value.
@@ -315,14 +338,35 @@ impl<R: Rmw> SpscQueueView<R> {
     /// until the first handle is dropped.
     pub fn producer(&self) -> Result<Producer<'_, R>, EndpointClaimError> {
         self.claim(CLAIM_PRODUCER, Endpoint::Producer)?;
-        Ok(Producer::new(self))
+        Ok(Producer::new(self, true))
     }
 
     /// Claims the consumer end; a second claim, from any process, fails
     /// until the first handle is dropped.
     pub fn consumer(&self) -> Result<Consumer<'_, R>, EndpointClaimError> {
         self.claim(CLAIM_CONSUMER, Endpoint::Consumer)?;
-        Ok(Consumer::new(self))
+        Ok(Consumer::new(self, true))
+    }
+
+    /// The producer end without a claim: for owners that guarantee by
+    /// their own protocol that one context at a time pushes (a publisher
+    /// port owns the submission queues of its connections). Cheap: a handle
+    /// holds no state of its own.
+    ///
+    /// # Safety
+    /// No other producer handle of this queue is used while this one lives
+    /// (INV-ONECONTEXT); a second producer would corrupt the queue's
+    /// positions (never memory outside it).
+    pub unsafe fn producer_unchecked(&self) -> Producer<'_, R> {
+        Producer::new(self, false)
+    }
+
+    /// The consumer end without a claim; see [`SpscQueueView::producer_unchecked`].
+    ///
+    /// # Safety
+    /// No other consumer handle of this queue is used while this one lives.
+    pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, R> {
+        Consumer::new(self, false)
     }
 
     fn claim(&self, bit: u32, endpoint: Endpoint) -> Result<(), EndpointClaimError> {

@@ -1,38 +1,26 @@
 //! The pushing end of an SPSC queue.
 
-use super::{SpscQueueView, CLAIM_PRODUCER, CONFIG_OVERFLOW, VALUE_MASK};
+use super::{CLAIM_PRODUCER, CONFIG_OVERFLOW, SpscQueueView, VALUE_MASK};
 use crate::error::SpscPushError;
 use crate::sync::{Ordering, PUBLISH};
 use iox2_platform::rmw::Rmw;
 
-/// The pushing end of an [`SpscQueueView`]; at most one exists per queue.
+/// The pushing end of an [`SpscQueueView`]; at most one is used at a time.
 ///
-/// It caches the consumer's position and reads the shared one only when the
-/// cache says the queue is full.
+/// The end's state (its position and its reading of the consumer's) lives
+/// in the queue, on the producer's own cache line, so a handle is only a
+/// reference. The consumer's shared position is read only when the cached
+/// reading says the queue is full.
 #[derive(Debug)]
 pub struct Producer<'a, R: Rmw> {
     queue: &'a SpscQueueView<R>,
-    /// Next position to push (mirrors the shared `tail`).
-    tail: u32,
-    /// The consumer's position, as last read.
-    cached_head: u32,
-    capacity: u32,
-    overflow: bool,
+    /// Whether dropping the handle releases a claim.
+    claimed: bool,
 }
 
 impl<'a, R: Rmw> Producer<'a, R> {
-    /// Takes over the producer end after a successful claim.
-    pub(super) fn new(queue: &'a SpscQueueView<R>) -> Self {
-        // SYNC: Acquire pairs with the consumer's Release of `head`.
-        let cached_head = queue.consumer.head.load(Ordering::Acquire);
-        let config = queue.producer.config.load(Ordering::Relaxed);
-        Self {
-            queue,
-            tail: queue.producer.tail.load(Ordering::Relaxed),
-            cached_head,
-            capacity: queue.capacity(),
-            overflow: config & CONFIG_OVERFLOW != 0,
-        }
+    pub(super) fn new(queue: &'a SpscQueueView<R>, claimed: bool) -> Self {
+        Self { queue, claimed }
     }
 
     /// Pushes `value` (below 2^31); wait-free. A full queue hands the value
@@ -42,17 +30,21 @@ impl<'a, R: Rmw> Producer<'a, R> {
         if value > VALUE_MASK {
             return Err(SpscPushError::ValueTooLarge(value));
         }
-        if self.tail.wrapping_sub(self.cached_head) >= self.capacity {
+        let words = &self.queue.producer;
+        let tail = words.tail.load(Ordering::Relaxed);
+        let capacity = self.capacity();
+        if tail.wrapping_sub(words.cached_head.load(Ordering::Relaxed)) >= capacity {
             // SYNC: Acquire pairs with the consumer's Release store (or CAS)
             // of `head`: its read of a slot happens before we overwrite it.
-            self.cached_head = self.queue.consumer.head.load(Ordering::Acquire);
+            let head = self.queue.consumer.head.load(Ordering::Acquire);
+            words.cached_head.store(head, Ordering::Relaxed);
             // INV-SPSC-WINDOW: a foreign `head` outside the window wraps to a
             // huge distance here and reads as full; never an out-of-range slot.
-            if self.tail.wrapping_sub(self.cached_head) >= self.capacity {
+            if tail.wrapping_sub(head) >= capacity {
                 return Err(SpscPushError::Full(value));
             }
         }
-        self.write(value);
+        self.write(tail, value);
         Ok(())
     }
 
@@ -63,14 +55,18 @@ impl<'a, R: Rmw> Producer<'a, R> {
     /// Takes at most two attempts: a lost race with the consumer means the
     /// consumer freed a slot.
     pub fn push_overflowing(&mut self, value: u32) -> Result<Option<u32>, SpscPushError> {
+        let overflow = self.queue.producer.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0;
         for _ in 0..2 {
             match self.push(value) {
                 Ok(()) => return Ok(None),
-                Err(SpscPushError::Full(_)) if self.overflow => {}
+                Err(SpscPushError::Full(_)) if overflow => {}
                 Err(e) => return Err(e),
             }
-            let head = self.cached_head;
-            if self.tail.wrapping_sub(head) != self.capacity {
+            let words = &self.queue.producer;
+            let tail = words.tail.load(Ordering::Relaxed);
+            // `push` just refreshed the cached head.
+            let head = words.cached_head.load(Ordering::Relaxed);
+            if tail.wrapping_sub(head) != self.capacity() {
                 // A foreign head outside the window: nothing we pushed to evict.
                 return Err(SpscPushError::Full(value));
             }
@@ -89,38 +85,36 @@ impl<'a, R: Rmw> Producer<'a, R> {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    self.cached_head = head.wrapping_add(1);
-                    self.write(value);
+                    words.cached_head.store(head.wrapping_add(1), Ordering::Relaxed);
+                    self.write(tail, value);
                     return Ok(Some(evicted & VALUE_MASK));
                 }
-                Err(current) => self.cached_head = current,
+                Err(current) => words.cached_head.store(current, Ordering::Relaxed),
             }
         }
         Err(SpscPushError::Full(value))
     }
 
-    /// Writes `value` at `tail` (room is checked) and advances.
+    /// Writes `value` at position `tail` (room is checked) and advances.
     #[inline]
-    fn write(&mut self, value: u32) {
-        let pos = self.tail;
+    fn write(&mut self, tail: u32, value: u32) {
         // SYNC: PUBLISH (Release) pairs with the consumer's Acquire load of
         // the slot: what the producer wrote for this value (e.g. a chunk's
         // payload) happens-before the consumer sees it (INV-ORDER).
-        self.queue.slot(pos).store(value | self.queue.tag(pos), PUBLISH);
-        self.tail = pos.wrapping_add(1);
-        // Informational (`len`); the consumer never reads it to pop.
-        self.queue.producer.tail.store(self.tail, Ordering::Relaxed);
+        self.queue.slot(tail).store(value | self.queue.tag(tail), PUBLISH);
+        // The consumer never reads `tail` to pop; it is for `len` and for
+        // the next push of this end.
+        self.queue.producer.tail.store(tail.wrapping_add(1), Ordering::Relaxed);
     }
 
     /// The most values the queue holds.
     pub fn capacity(&self) -> u32 {
-        self.capacity
+        self.queue.capacity()
     }
 
     /// How many values the queue holds (may be stale by the consumer's pops).
     pub fn len(&self) -> u32 {
-        let head = self.queue.consumer.head.load(Ordering::Relaxed);
-        self.tail.wrapping_sub(head).min(self.capacity)
+        self.queue.len()
     }
 
     /// Whether the queue is empty (may be stale by the consumer's pops).
@@ -131,6 +125,8 @@ impl<'a, R: Rmw> Producer<'a, R> {
 
 impl<R: Rmw> Drop for Producer<'_, R> {
     fn drop(&mut self) {
-        self.queue.release(CLAIM_PRODUCER);
+        if self.claimed {
+            self.queue.release(CLAIM_PRODUCER);
+        }
     }
 }

@@ -156,7 +156,14 @@ fn placed_in_memory_and_opened_again() {
     assert_eq!(again.consumer().unwrap().pop(), Some(77));
     // SAFETY: as above.
     let wrong = unsafe { SpscQueueView::<NativeRmw>::open_in(ptr, 2048, 6, false) };
-    assert!(matches!(wrong, Err(PlaceError::HeaderMismatch { expected: 2, found: 3, .. })));
+    assert!(matches!(
+        wrong,
+        Err(PlaceError::HeaderMismatch {
+            expected: 2,
+            found: 3,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -182,7 +189,10 @@ fn bad_memory_and_capacities_are_typed_errors() {
     }
     assert_eq!(
         SpscQueueView::<NativeRmw>::layout(MAX_CAPACITY + 1),
-        Err(CapacityError::TooLarge { requested: MAX_CAPACITY + 1, max: MAX_CAPACITY })
+        Err(CapacityError::TooLarge {
+            requested: MAX_CAPACITY + 1,
+            max: MAX_CAPACITY
+        })
     );
 }
 
@@ -242,5 +252,9 @@ fn threads_with_overflow_lose_nothing_and_keep_order() {
     assert!(received.windows(2).all(|w| w[0] < w[1]), "received out of order");
     let mut all: Vec<u32> = evicted.iter().chain(&received).copied().collect();
     all.sort_unstable();
-    assert_eq!(all, (0..count).collect::<Vec<_>>(), "every value is either received or evicted, once");
+    assert_eq!(
+        all,
+        (0..count).collect::<Vec<_>>(),
+        "every value is either received or evicted, once"
+    );
 }

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::report::Case;
 
 /// The CSV header; a figure that does not apply is an empty field.
-const HEADER: &str =
-    "suite,case,impl,payload_bytes,iterations,p50_ns,p99_ns,p999_ns,max_ns,throughput_ops_s";
+const HEADER: &str = "suite,case,impl,payload_bytes,iterations,p50_ns,p99_ns,p999_ns,max_ns,throughput_ops_s";
 
 /// Writes `cases` of `suite` to `<target dir>/bench/<suite>.csv` (the
 /// target directory is `CARGO_TARGET_DIR` or the workspace's `target`)
@@ -31,10 +30,7 @@ fn render(suite: &str, cases: &[Case]) -> String {
                 Some(s) => [s.p50, s.p99, s.p999, s.max].map(|ns| format!("{ns:.1}")),
                 None => Default::default(),
             };
-            let throughput = row
-                .throughput_ops_s
-                .map(|ops| format!("{ops:.0}"))
-                .unwrap_or_default();
+            let throughput = row.throughput_ops_s.map(|ops| format!("{ops:.0}")).unwrap_or_default();
             text.push_str(&format!(
                 "{suite},{},{},{},{},{},{throughput}\n",
                 case.name,
@@ -55,11 +51,7 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| {
             // This crate lives at `<workspace>/xtask/bench`.
             let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-            manifest_dir
-                .ancestors()
-                .nth(2)
-                .unwrap_or(manifest_dir)
-                .join("target")
+            manifest_dir.ancestors().nth(2).unwrap_or(manifest_dir).join("target")
         })
 }
 

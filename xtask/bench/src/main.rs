@@ -38,18 +38,12 @@ fn main() -> ExitCode {
     let names: Vec<String> = env::args().skip(1).collect();
     let known: Vec<&str> = SUITES.iter().map(|suite| suite.name).collect();
     if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {
-        eprintln!(
-            "error: unknown suite `{unknown}`; suites: {}",
-            known.join(", ")
-        );
+        eprintln!("error: unknown suite `{unknown}`; suites: {}", known.join(", "));
         eprintln!("usage: iox2-bench [SUITE...]");
         return ExitCode::FAILURE;
     }
     if let Err(message) = pin::check() {
-        eprintln!(
-            "error: {message} (the benchmarks need CPUs {:?})",
-            pin::CPUS
-        );
+        eprintln!("error: {message} (the benchmarks need CPUs {:?})", pin::CPUS);
         return ExitCode::FAILURE;
     }
     let timer = Timer::calibrate();

@@ -38,9 +38,8 @@ pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
 /// pinned to, so the benchmark threads can rely on it.
 pub fn check() -> Result<(), String> {
     thread::spawn(|| {
-        CPUS.iter().try_for_each(|&cpu| {
-            pin_current_thread(cpu).map_err(|e| format!("cannot pin a thread to CPU {cpu}: {e}"))
-        })
+        CPUS.iter()
+            .try_for_each(|&cpu| pin_current_thread(cpu).map_err(|e| format!("cannot pin a thread to CPU {cpu}: {e}")))
     })
     .join()
     .map_err(|_| "the CPU pinning check panicked".to_owned())?

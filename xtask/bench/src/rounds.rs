@@ -73,15 +73,8 @@ pub struct Outcome {
 
 /// Runs `rounds` rounds of all `contenders` (the first is the baseline)
 /// and one closing baseline run; `progress` is told each finished round.
-pub fn interleave(
-    rounds: usize,
-    mut contenders: Vec<Contender<'_>>,
-    mut progress: impl FnMut(usize),
-) -> Vec<Outcome> {
-    let mut runs: Vec<Vec<Run>> = contenders
-        .iter()
-        .map(|_| Vec::with_capacity(rounds + 1))
-        .collect();
+pub fn interleave(rounds: usize, mut contenders: Vec<Contender<'_>>, mut progress: impl FnMut(usize)) -> Vec<Outcome> {
+    let mut runs: Vec<Vec<Run>> = contenders.iter().map(|_| Vec::with_capacity(rounds + 1)).collect();
     for round in 0..rounds {
         for (contender, runs) in contenders.iter_mut().zip(&mut runs) {
             runs.push((contender.run)());
@@ -149,11 +142,7 @@ mod tests {
                 }
             })
         };
-        let outcomes = interleave(
-            2,
-            vec![contender("base", 10), contender("other", 15)],
-            |_| {},
-        );
+        let outcomes = interleave(2, vec![contender("base", 10), contender("other", 15)], |_| {});
         assert_eq!(*order.borrow(), ["base", "other", "base", "other", "base"]);
         assert_eq!(outcomes[0].runs.len(), 3);
         assert_eq!(outcomes[0].ratio, 1.0);

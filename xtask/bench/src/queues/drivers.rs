@@ -106,13 +106,7 @@ pub fn recycle<Q: SharedQueue>(free: &Q, full: &Q, slots: u32, ops: u32) -> Run 
 /// round trip, in nanoseconds. Tokens are `1..` masked by `token_mask`
 /// (so they are unique in any queue of `token_mask + 1` slots, and
 /// consecutive tokens differ, as the floor needs).
-pub fn ping_pong<P, Q, R, S>(
-    timer: &Timer,
-    ping: (P, Q),
-    pong: (R, S),
-    round_trips: u32,
-    token_mask: u32,
-) -> Run
+pub fn ping_pong<P, Q, R, S>(timer: &Timer, ping: (P, Q), pong: (R, S), round_trips: u32, token_mask: u32) -> Run
 where
     P: Sender,
     Q: Receiver,

@@ -36,8 +36,7 @@ const ROUND_TRIPS: u32 = 100_000;
 const LATENCY_ROUNDS: usize = 41;
 
 /// The cases, in the order they run.
-pub const CASES: &[fn(&Timer) -> Case] =
-    &[spsc_throughput, spsc_latency, mpmc_throughput, mpmc_latency];
+pub const CASES: &[fn(&Timer) -> Case] = &[spsc_throughput, spsc_latency, mpmc_throughput, mpmc_latency];
 
 fn throughput_title(case: &str, how: &str) -> String {
     format!(
@@ -75,13 +74,7 @@ fn spsc_throughput(_: &Timer) -> Case {
         }),
     ];
     let title = throughput_title("spsc_throughput", "values streamed one way");
-    Case::measure(
-        "spsc_throughput",
-        title,
-        PAYLOAD_BYTES,
-        THROUGHPUT_ROUNDS,
-        contenders,
-    )
+    Case::measure("spsc_throughput", title, PAYLOAD_BYTES, THROUGHPUT_ROUNDS, contenders)
 }
 
 fn spsc_latency(timer: &Timer) -> Case {
@@ -104,24 +97,12 @@ fn spsc_latency(timer: &Timer) -> Case {
         }),
         Contender::new("crossbeam ArrayQueue", || {
             let (ping, pong) = (ArrayQueue::new(SLOTS), ArrayQueue::new(SLOTS));
-            ping_pong(
-                timer,
-                (&ping, &ping),
-                (&pong, &pong),
-                ROUND_TRIPS,
-                TOKEN_MASK,
-            )
+            ping_pong(timer, (&ping, &ping), (&pong, &pong), ROUND_TRIPS, TOKEN_MASK)
         }),
         floor(timer),
     ];
     let title = latency_title("spsc_latency", "two queues");
-    Case::measure(
-        "spsc_latency",
-        title,
-        PAYLOAD_BYTES,
-        LATENCY_ROUNDS,
-        contenders,
-    )
+    Case::measure("spsc_latency", title, PAYLOAD_BYTES, LATENCY_ROUNDS, contenders)
 }
 
 fn mpmc_throughput(_: &Timer) -> Case {
@@ -140,17 +121,8 @@ fn mpmc_throughput(_: &Timer) -> Case {
             recycle(&free, &full, SLOTS as u32, THROUGHPUT_OPS)
         }),
     ];
-    let title = throughput_title(
-        "mpmc_throughput",
-        "indices cycled through a free and a full queue",
-    );
-    Case::measure(
-        "mpmc_throughput",
-        title,
-        PAYLOAD_BYTES,
-        THROUGHPUT_ROUNDS,
-        contenders,
-    )
+    let title = throughput_title("mpmc_throughput", "indices cycled through a free and a full queue");
+    Case::measure("mpmc_throughput", title, PAYLOAD_BYTES, THROUGHPUT_ROUNDS, contenders)
 }
 
 fn mpmc_latency(timer: &Timer) -> Case {
@@ -160,34 +132,16 @@ fn mpmc_latency(timer: &Timer) -> Case {
                 MpmcQueue::<NativeRmw, SLOTS>::new(),
                 MpmcQueue::<NativeRmw, SLOTS>::new(),
             );
-            ping_pong(
-                timer,
-                (&ping, &ping),
-                (&pong, &pong),
-                ROUND_TRIPS,
-                TOKEN_MASK,
-            )
+            ping_pong(timer, (&ping, &ping), (&pong, &pong), ROUND_TRIPS, TOKEN_MASK)
         }),
         Contender::new("crossbeam ArrayQueue", || {
             let (ping, pong) = (ArrayQueue::new(SLOTS), ArrayQueue::new(SLOTS));
-            ping_pong(
-                timer,
-                (&ping, &ping),
-                (&pong, &pong),
-                ROUND_TRIPS,
-                TOKEN_MASK,
-            )
+            ping_pong(timer, (&ping, &ping), (&pong, &pong), ROUND_TRIPS, TOKEN_MASK)
         }),
         floor(timer),
     ];
     let title = latency_title("mpmc_latency", "two queues");
-    Case::measure(
-        "mpmc_latency",
-        title,
-        PAYLOAD_BYTES,
-        LATENCY_ROUNDS,
-        contenders,
-    )
+    Case::measure("mpmc_latency", title, PAYLOAD_BYTES, LATENCY_ROUNDS, contenders)
 }
 
 /// The floor contender: ping-pong over two padded atomic words.

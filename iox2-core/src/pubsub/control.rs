@@ -1,0 +1,253 @@
+//! A publish-subscribe service's control segment: its header, the node and
+//! port slots, and per connection the two handshake words and two queues.
+//!
+//! # Connection handshake (INV-EPOCH)
+//! Connection (publisher slot `p`, subscriber slot `j`) has two words:
+//! - `sub_attached[j][p]`, written by subscriber `j` only: the generation of
+//!   the publisher in slot `p` whose data segment it has mapped (0: none).
+//!   Before it attaches to a new generation it detaches from the old one
+//!   and stops returning that publisher's chunks.
+//! - `pub_ready[p][j]`, written by publisher `p` only (or by whoever reaps
+//!   it once it is dead): `pack_connection(publisher generation, subscriber
+//!   generation)` once the publisher has reset both queues for this pair.
+//!
+//! A publisher resets a connection only when the subscriber slot is active
+//! and `sub_attached` names the publisher's own generation: the subscriber
+//! has then detached from any previous publisher in that slot, so no stale
+//! chunk index can reach the new publisher's completion queue. A subscriber
+//! pops only while `pub_ready` names both generations. Samples carry the
+//! publisher generation and are returned only while `sub_attached` still
+//! holds it.
+
+use super::header::{Header, HeaderContent, ServiceOpenError};
+use super::layout::{ControlLayout, NODE_SLOT, PORT_SLOT, control_layout};
+use super::qos::PubSubQos;
+use super::slot::{self, SlotId, SlotState};
+use crate::segment::Segment;
+use crate::spsc::SpscQueueView;
+use crate::sync::{AtomicU32, Ordering};
+use core::marker::PhantomData;
+use iox2_platform::rmw::Rmw;
+
+/// Which kind of port a slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PortKind {
+    /// A publisher.
+    Publisher,
+    /// A subscriber.
+    Subscriber,
+}
+
+/// A node as its slot records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NodeRecord {
+    /// The slot's state.
+    pub state: SlotState,
+    /// The node's id (its liveness token is named after it).
+    pub id: u64,
+    /// The process id the node gave (informational).
+    pub pid: u32,
+}
+
+/// The control segment of a publish-subscribe service.
+#[derive(Debug)]
+pub struct Control<'a, R> {
+    segment: Segment<'a>,
+    qos: PubSubQos,
+    layout: ControlLayout,
+    _rmw: PhantomData<fn() -> R>,
+}
+
+// Manual impls: a derive would demand `R: Clone`, but `R` is only a marker.
+impl<R> Clone for Control<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Control<'_, R> {}
+
+impl<'a, R: Rmw> Control<'a, R> {
+    /// Writes a new service into a fresh, zero-filled `segment` of at least
+    /// `content.len` bytes; READY is stored last.
+    pub fn create(segment: Segment<'a>, content: &HeaderContent<'_>) -> Result<Self, ServiceOpenError> {
+        let layout = control_layout::<R>(&content.qos).map_err(ServiceOpenError::CorruptedQos)?;
+        if segment.len() < layout.len {
+            return Err(ServiceOpenError::TooShort {
+                required: layout.len,
+                available: segment.len(),
+            });
+        }
+        Header::new(segment).write(content);
+        Ok(Self {
+            segment,
+            qos: content.qos,
+            layout,
+            _rmw: PhantomData,
+        })
+    }
+
+    /// Opens the service in `segment`, checking its header against `expected`.
+    pub fn open(segment: Segment<'a>, expected: &HeaderContent<'_>) -> Result<Self, ServiceOpenError> {
+        let header = Header::new(segment);
+        header.check(expected)?;
+        let layout = control_layout::<R>(&expected.qos).map_err(ServiceOpenError::CorruptedQos)?;
+        Ok(Self {
+            segment,
+            qos: expected.qos,
+            layout,
+            _rmw: PhantomData,
+        })
+    }
+
+    /// The header.
+    pub fn header(&self) -> Header<'a> {
+        Header::new(self.segment)
+    }
+
+    /// The service's settings.
+    pub fn qos(&self) -> &PubSubQos {
+        &self.qos
+    }
+
+    /// Bumps the topology generation: ports or nodes came or went.
+    pub fn topology_changed(&self) {
+        // SYNC: Release publishes the slot change before it to readers
+        // that see the new generation.
+        R::fetch_add(self.header().topology(), 1, Ordering::AcqRel);
+    }
+
+    /// The topology generation.
+    pub fn topology(&self) -> u32 {
+        self.header().topology().load(Ordering::Acquire)
+    }
+
+    fn node_word(&self, index: u32, word: usize) -> &'a AtomicU32 {
+        self.segment
+            .word(self.layout.nodes + index as usize * NODE_SLOT + 4 * word)
+    }
+
+    /// The state words of the node slots.
+    fn node_states(&self) -> impl Iterator<Item = &'a AtomicU32> + 'a {
+        let (segment, base) = (self.segment, self.layout.nodes);
+        (0..self.qos.max_nodes).map(move |i| segment.word(base + i as usize * NODE_SLOT))
+    }
+
+    /// Registers a node; `None` when every node slot is taken.
+    ///
+    /// The slot is claimed first and the id written after; a node that dies
+    /// in between leaves a slot with id 0, which reapers free as dead.
+    pub fn claim_node(&self, id: u64, pid: u32) -> Option<SlotId> {
+        let slot = slot::claim::<R>(self.node_states(), 0)?;
+        self.node_word(slot.index, 1).store(id as u32, Ordering::Relaxed);
+        self.node_word(slot.index, 2)
+            .store((id >> 32) as u32, Ordering::Relaxed);
+        // SYNC: Release publishes the id with the pid to readers' Acquire.
+        self.node_word(slot.index, 3).store(pid, Ordering::Release);
+        self.topology_changed();
+        Some(slot)
+    }
+
+    /// Frees a node slot (its owner leaving, or a reaper).
+    pub fn release_node(&self, node: SlotId) -> bool {
+        let released = slot::release::<R>(self.node_word(node.index, 0), node.generation);
+        if released {
+            self.topology_changed();
+        }
+        released
+    }
+
+    /// What slot `index` records about its node.
+    pub fn node(&self, index: u32) -> NodeRecord {
+        let state = slot::state(self.node_word(index, 0));
+        let pid = self.node_word(index, 3).load(Ordering::Acquire);
+        let id = u64::from(self.node_word(index, 1).load(Ordering::Relaxed))
+            | (u64::from(self.node_word(index, 2).load(Ordering::Relaxed)) << 32);
+        NodeRecord { state, id, pid }
+    }
+
+    /// How many node slots are taken.
+    pub fn active_nodes(&self) -> u32 {
+        self.node_states()
+            .filter(|w| matches!(slot::state(w), SlotState::Active { .. }))
+            .count() as u32
+    }
+
+    fn port_word(&self, kind: PortKind, index: u32) -> &'a AtomicU32 {
+        let base = match kind {
+            PortKind::Publisher => self.layout.publishers,
+            PortKind::Subscriber => self.layout.subscribers,
+        };
+        self.segment.word(base + index as usize * PORT_SLOT)
+    }
+
+    /// The number of slots of a kind.
+    pub fn ports(&self, kind: PortKind) -> u32 {
+        match kind {
+            PortKind::Publisher => self.qos.max_publishers,
+            PortKind::Subscriber => self.qos.max_subscribers,
+        }
+    }
+
+    /// Claims a port slot for the node in slot `node`; `None` when all are taken.
+    pub fn claim_port(&self, kind: PortKind, node: u32) -> Option<SlotId> {
+        let this = *self;
+        let slot = slot::claim::<R>((0..self.ports(kind)).map(move |i| this.port_word(kind, i)), node)?;
+        self.topology_changed();
+        Some(slot)
+    }
+
+    /// Frees a port slot.
+    pub fn release_port(&self, kind: PortKind, port: SlotId) -> bool {
+        let released = slot::release::<R>(self.port_word(kind, port.index), port.generation);
+        if released {
+            self.topology_changed();
+        }
+        released
+    }
+
+    /// The state of a port slot.
+    pub fn port(&self, kind: PortKind, index: u32) -> SlotState {
+        slot::state(self.port_word(kind, index))
+    }
+
+    /// `pub_ready[publisher][subscriber]`.
+    pub fn pub_ready(&self, publisher: u32, subscriber: u32) -> &'a AtomicU32 {
+        self.segment
+            .word(self.layout.pub_ready + publisher as usize * self.layout.pub_ready_row + 4 * subscriber as usize)
+    }
+
+    /// `sub_attached[subscriber][publisher]`.
+    pub fn sub_attached(&self, subscriber: u32, publisher: u32) -> &'a AtomicU32 {
+        self.segment.word(
+            self.layout.sub_attached + subscriber as usize * self.layout.sub_attached_row + 4 * publisher as usize,
+        )
+    }
+
+    /// The submission queue (publisher -> subscriber) of a connection.
+    pub fn submission_queue(&self, publisher: u32, subscriber: u32) -> &'a SpscQueueView<R> {
+        let offset = self.layout.submission_queue_at(&self.qos, publisher, subscriber);
+        self.segment.spsc(offset, self.qos.subscriber_buffer)
+    }
+
+    /// The completion queue (subscriber -> publisher) of a connection.
+    pub fn completion_queue(&self, publisher: u32, subscriber: u32) -> &'a SpscQueueView<R> {
+        let offset = self.layout.submission_queue_at(&self.qos, publisher, subscriber) + self.layout.completion_queue;
+        self.segment.spsc(offset, self.qos.completion_capacity())
+    }
+
+    /// Resets both queues of a connection (the publisher's step of the
+    /// handshake, before it stores `pub_ready`).
+    pub fn reset_connection(&self, publisher: u32, subscriber: u32) {
+        let offset = self.layout.submission_queue_at(&self.qos, publisher, subscriber);
+        self.segment
+            .init_spsc::<R>(offset, self.qos.subscriber_buffer, self.qos.safe_overflow == 1);
+        self.segment.init_spsc::<R>(
+            offset + self.layout.completion_queue,
+            self.qos.completion_capacity(),
+            false,
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Where everything of a publish-subscribe service lives: byte offsets in
+//! its control segment and in each publisher's data segment, computed by
+//! `const fn`s from the QoS and the payload's size and alignment alone.
+//!
+//! Offsets are never read from shared memory: every process computes them
+//! from the settings it validated, and checks the region is long enough
+//! before it touches a word (INV-DISTRUST).
+//!
+//! Control segment (`iox2_<hash>_ctl`):
+//! ```text
+//! header                          (see header.rs)
+//! nodes        [max_nodes]        { state, id_lo, id_hi, pid }
+//! publishers   [max_publishers]   state word { generation, node, status }
+//! subscribers  [max_subscribers]  state word { generation, node, status }
+//! pub_ready    [max_publishers]   row of max_subscribers words, publisher-written, padded
+//! sub_attached [max_subscribers]  row of max_publishers words, subscriber-written, padded
+//! connections  [max_publishers][max_subscribers] { SQ, CQ }  (SPSC queues)
+//! ```
+//! Data segment (`iox2_<hash>_p<slot>.<generation>`, one per publisher):
+//! ```text
+//! data header  { magic, generation, chunks, stride }
+//! free list    (chunk indices, FIFO)
+//! refcounts    [chunks]           publisher-written
+//! in-flight    [max_subscribers]  bitset rows over the chunks, publisher-written
+//! history      [history] ring + { head, len }
+//! chunks       [chunks] x stride  { chunk header, user header, payload }
+//! ```
+
+use super::qos::{PubSubQos, QosError};
+use crate::bitset::words_for;
+use crate::free_list::FreeListView;
+use crate::spsc::SpscQueueView;
+use crate::sync::CACHE_LINE;
+use iox2_platform::rmw::Rmw;
+
+/// Bytes of a node slot.
+pub(crate) const NODE_SLOT: usize = 16;
+/// Bytes of a port slot.
+pub(crate) const PORT_SLOT: usize = 4;
+/// Bytes of the chunk header: payload length, sequence (2 words), publisher generation.
+pub const CHUNK_HEADER: usize = 16;
+/// Chunk strides that are a multiple of this get one more cache line
+/// (PERFORMANCE.md: otherwise all chunk headers fall into one L1 set).
+const COLOUR_PERIOD: usize = 4096;
+
+const fn round_up(value: usize, align: usize) -> usize {
+    value.div_ceil(align) * align
+}
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// The size and alignment of what a chunk carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkContent {
+    /// Bytes of the payload (for a slice payload: element size times the
+    /// maximum length).
+    pub payload_size: usize,
+    /// Alignment of the payload.
+    pub payload_align: usize,
+    /// Bytes of the user header (0 for none).
+    pub header_size: usize,
+    /// Alignment of the user header (1 for none).
+    pub header_align: usize,
+}
+
+/// Offsets in the control segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlLayout {
+    /// Offset of the node slots.
+    pub nodes: usize,
+    /// Offset of the publisher slots.
+    pub publishers: usize,
+    /// Offset of the subscriber slots.
+    pub subscribers: usize,
+    /// Offset of the `pub_ready` rows.
+    pub pub_ready: usize,
+    /// Bytes of one `pub_ready` row.
+    pub pub_ready_row: usize,
+    /// Offset of the `sub_attached` rows.
+    pub sub_attached: usize,
+    /// Bytes of one `sub_attached` row.
+    pub sub_attached_row: usize,
+    /// Offset of the connections.
+    pub connections: usize,
+    /// Bytes of one connection.
+    pub connection: usize,
+    /// Offset of the completion queue inside a connection.
+    pub completion_queue: usize,
+    /// Total bytes.
+    pub len: usize,
+}
+
+/// Offsets in a publisher's data segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataLayout {
+    /// Chunks in the pool.
+    pub chunks: u32,
+    /// Offset of the free list.
+    pub free_list: usize,
+    /// Offset of the reference counts.
+    pub refcounts: usize,
+    /// Offset of the in-flight bitsets.
+    pub in_flight: usize,
+    /// Bytes of one subscriber's in-flight bitset.
+    pub in_flight_row: usize,
+    /// Offset of the history ring's `head` and `len` words, then its entries.
+    pub history: usize,
+    /// Offset of the first chunk.
+    pub chunk_base: usize,
+    /// Bytes from one chunk to the next.
+    pub stride: usize,
+    /// Offset of the user header inside a chunk.
+    pub user_header: usize,
+    /// Offset of the payload inside a chunk.
+    pub payload: usize,
+    /// Total bytes.
+    pub len: usize,
+}
+
+/// Bytes of the control header (see `header.rs`), rounded to a cache line.
+pub(crate) const fn header_len() -> usize {
+    round_up(super::header::HEADER_WORDS * 4, CACHE_LINE)
+}
+
+/// The control segment's layout for `qos` (which must have passed `check`).
+pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, QosError> {
+    if let Err(e) = qos.check() {
+        return Err(e);
+    }
+    let publishers_n = qos.max_publishers as usize;
+    let subscribers_n = qos.max_subscribers as usize;
+    let nodes = header_len();
+    let publishers = nodes + round_up(qos.max_nodes as usize * NODE_SLOT, CACHE_LINE);
+    let subscribers = publishers + round_up(publishers_n * PORT_SLOT, CACHE_LINE);
+    let pub_ready = subscribers + round_up(subscribers_n * PORT_SLOT, CACHE_LINE);
+    let pub_ready_row = round_up(subscribers_n * 4, CACHE_LINE);
+    let sub_attached = pub_ready + publishers_n * pub_ready_row;
+    let sub_attached_row = round_up(publishers_n * 4, CACHE_LINE);
+    let connections = sub_attached + subscribers_n * sub_attached_row;
+    let sq = match SpscQueueView::<R>::layout(qos.subscriber_buffer) {
+        Ok(layout) => layout,
+        Err(_) => return Err(QosError::TooLarge("subscriber_buffer")),
+    };
+    let cq = match SpscQueueView::<R>::layout(qos.completion_capacity()) {
+        Ok(layout) => layout,
+        Err(_) => return Err(QosError::TooLarge("the completion queue")),
+    };
+    let completion_queue = round_up(sq.size(), cq.align());
+    let connection = round_up(completion_queue + cq.size(), max(sq.align(), cq.align()));
+    let len = connections + publishers_n * subscribers_n * connection;
+    if len > u32::MAX as usize {
+        return Err(QosError::TooLarge("the control segment"));
+    }
+    Ok(ControlLayout {
+        nodes,
+        publishers,
+        subscribers,
+        pub_ready,
+        pub_ready_row,
+        sub_attached,
+        sub_attached_row,
+        connections,
+        connection,
+        completion_queue,
+        len,
+    })
+}
+
+impl ControlLayout {
+    /// Offset of connection (`publisher`, `subscriber`)'s submission queue.
+    pub const fn submission_queue_at(&self, qos: &PubSubQos, publisher: u32, subscriber: u32) -> usize {
+        self.connections + (publisher as usize * qos.max_subscribers as usize + subscriber as usize) * self.connection
+    }
+}
+
+/// A data segment's layout for `qos` and chunk content `content`.
+pub const fn data_layout<R: Rmw>(qos: &PubSubQos, content: &ChunkContent) -> Result<DataLayout, QosError> {
+    if let Err(e) = qos.check() {
+        return Err(e);
+    }
+    if !content.payload_align.is_power_of_two() || !content.header_align.is_power_of_two() {
+        return Err(QosError::TooLarge("a payload alignment that is not a power of two"));
+    }
+    let chunks = match qos.chunks_per_publisher() {
+        Some(chunks) => chunks,
+        None => return Err(QosError::TooLarge("the chunk count per publisher")),
+    };
+    let free_list_layout = match FreeListView::<R>::layout(chunks) {
+        Ok(layout) => layout,
+        Err(_) => return Err(QosError::TooLarge("the chunk count per publisher")),
+    };
+    let free_list = round_up(DATA_HEADER_WORDS * 4, free_list_layout.align());
+    let refcounts = round_up(free_list + free_list_layout.size(), CACHE_LINE);
+    let in_flight = round_up(refcounts + chunks as usize * 4, CACHE_LINE);
+    let in_flight_row = words_for(chunks) * 4;
+    let history = round_up(in_flight + qos.max_subscribers as usize * in_flight_row, CACHE_LINE);
+    let history_end = history + (2 + qos.history as usize) * 4;
+    let user_header = round_up(CHUNK_HEADER, content.header_align);
+    let payload = round_up(user_header + content.header_size, content.payload_align);
+    let chunk_align = max(CACHE_LINE, max(content.payload_align, content.header_align));
+    let mut stride = round_up(payload + content.payload_size, chunk_align);
+    if stride.is_multiple_of(COLOUR_PERIOD) {
+        stride += chunk_align;
+    }
+    let chunk_base = round_up(history_end, chunk_align);
+    let len = match (chunks as usize).checked_mul(stride) {
+        Some(bytes) => match chunk_base.checked_add(bytes) {
+            Some(len) => len,
+            None => return Err(QosError::TooLarge("the data segment")),
+        },
+        None => return Err(QosError::TooLarge("the data segment")),
+    };
+    Ok(DataLayout {
+        chunks,
+        free_list,
+        refcounts,
+        in_flight,
+        in_flight_row,
+        history,
+        chunk_base,
+        stride,
+        user_header,
+        payload,
+        len,
+    })
+}
+
+/// Words of the data segment's header: magic, generation, chunks, stride.
+pub(crate) const DATA_HEADER_WORDS: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iox2_platform::rmw::NativeRmw;
+
+    const SMALL: ChunkContent = ChunkContent {
+        payload_size: 8,
+        payload_align: 8,
+        header_size: 0,
+        header_align: 1,
+    };
+
+    #[test]
+    fn control_regions_do_not_overlap_and_fit() {
+        let qos = PubSubQos::DEFAULT;
+        let l = control_layout::<NativeRmw>(&qos).unwrap();
+        assert!(l.nodes >= header_len());
+        assert!(l.publishers >= l.nodes + 20 * NODE_SLOT);
+        assert!(l.subscribers >= l.publishers + 2 * PORT_SLOT);
+        assert!(l.pub_ready >= l.subscribers + 8 * PORT_SLOT);
+        assert!(l.sub_attached >= l.pub_ready + 2 * l.pub_ready_row);
+        assert!(l.connections >= l.sub_attached + 8 * l.sub_attached_row);
+        assert_eq!(l.len, l.connections + 16 * l.connection);
+        assert_eq!(l.connections % CACHE_LINE, 0);
+        assert_eq!(l.connection % CACHE_LINE, 0);
+        let last = l.submission_queue_at(&qos, 1, 7);
+        assert_eq!(last + l.connection, l.len);
+    }
+
+    #[test]
+    fn data_chunks_are_aligned_coloured_and_fit() {
+        let qos = PubSubQos::DEFAULT;
+        let l = data_layout::<NativeRmw>(&qos, &SMALL).unwrap();
+        assert_eq!(l.chunks, 34);
+        assert_eq!(l.payload, CHUNK_HEADER);
+        assert_eq!(l.stride % CACHE_LINE, 0);
+        assert_eq!(l.chunk_base % CACHE_LINE, 0);
+        assert_eq!(l.len, l.chunk_base + 34 * l.stride);
+        let page = ChunkContent {
+            payload_size: 4096 - CHUNK_HEADER,
+            ..SMALL
+        };
+        let coloured = data_layout::<NativeRmw>(&qos, &page).unwrap();
+        assert_eq!(coloured.stride, 4096 + CACHE_LINE);
+        let header = ChunkContent {
+            header_size: 24,
+            header_align: 8,
+            payload_size: 100,
+            payload_align: 64,
+        };
+        let l = data_layout::<NativeRmw>(&qos, &header).unwrap();
+        assert_eq!((l.user_header, l.payload), (16, 64));
+    }
+
+    #[test]
+    fn oversized_settings_are_refused() {
+        let huge = ChunkContent {
+            payload_size: usize::MAX / 4,
+            ..SMALL
+        };
+        assert_eq!(
+            data_layout::<NativeRmw>(&PubSubQos::DEFAULT, &huge),
+            Err(QosError::TooLarge("the data segment"))
+        );
+    }
+}

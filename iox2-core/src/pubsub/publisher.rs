@@ -1,0 +1,388 @@
+//! The publisher's side of the data path (DESIGN.md "Data path"): loan a
+//! chunk, send it to every connected subscriber and into the history, take
+//! returned chunks back, and connect and disconnect subscribers.
+//!
+//! Everything here is written by the publisher alone — reference counts,
+//! in-flight bits, history, its `pub_ready` row — so none of it needs
+//! read-modify-write; only the queues' overflow and the slots do.
+//!
+//! INV-REFCOUNT: a chunk's reference count is the number of connections
+//! whose in-flight bit it has set plus one if it is in the history; the
+//! chunk goes back to the free list when that reaches zero. Every index a
+//! subscriber hands back is checked against the connection's in-flight
+//! bit first (INV-DISTRUST): an index that was never sent there, or is
+//! returned twice, is ignored and counted as a protocol violation.
+
+use super::control::{Control, PortKind};
+use super::data::{ChunkHeader, Data};
+use super::slot::{SlotId, SlotState, pack_connection};
+use crate::sync::Ordering;
+use core::fmt;
+use iox2_platform::rmw::Rmw;
+
+/// What to do when a subscriber's buffer is full and safe overflow is off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Backpressure {
+    /// Do not deliver the sample to that subscriber.
+    Discard,
+    /// Try again, taking back returned chunks between tries, up to
+    /// `attempts` times, then discard.
+    Retry {
+        /// Further attempts after the first.
+        attempts: u32,
+    },
+}
+
+/// Why a chunk could not be loaned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LoanError {
+    /// `max_loaned` samples are loaned and not yet sent or dropped.
+    ExceedsMaxLoans {
+        /// The limit.
+        max: u32,
+    },
+    /// Every chunk is in use (only possible when a subscriber breaks the
+    /// protocol, or a dead one has not been reaped yet).
+    OutOfChunks,
+}
+
+impl fmt::Display for LoanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExceedsMaxLoans { max } => write!(f, "{max} samples are loaned already (max_loaned)"),
+            Self::OutOfChunks => write!(f, "every chunk of the pool is in use"),
+        }
+    }
+}
+
+impl core::error::Error for LoanError {}
+
+/// What a send did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Delivery {
+    /// Subscribers that got the sample.
+    pub delivered: u32,
+    /// Subscribers that did not (full buffer with backpressure).
+    pub discarded: u32,
+}
+
+/// A publisher port over a service's control segment and its own data segment.
+#[derive(Debug)]
+pub struct PublisherPort<'a, R> {
+    control: Control<'a, R>,
+    data: Data<'a, R>,
+    slot: SlotId,
+    backpressure: Backpressure,
+    topology_seen: Option<u32>,
+    loaned: u32,
+    sequence: u64,
+    violations: u32,
+}
+
+impl<'a, R: Rmw> PublisherPort<'a, R> {
+    /// A publisher in the claimed slot `slot`, over its freshly created `data`.
+    pub fn new(control: Control<'a, R>, data: Data<'a, R>, slot: SlotId, backpressure: Backpressure) -> Self {
+        for subscriber in 0..control.ports(PortKind::Subscriber) {
+            control.pub_ready(slot.index, subscriber).store(0, Ordering::Release);
+        }
+        Self {
+            control,
+            data,
+            slot,
+            backpressure,
+            topology_seen: None,
+            loaned: 0,
+            sequence: 0,
+            violations: 0,
+        }
+    }
+
+    /// The port's slot.
+    pub fn slot(&self) -> SlotId {
+        self.slot
+    }
+
+    /// The data segment.
+    pub fn data(&self) -> &Data<'a, R> {
+        &self.data
+    }
+
+    /// How many indices subscribers handed back that were never theirs.
+    pub fn protocol_violations(&self) -> u32 {
+        self.violations
+    }
+
+    /// Connects new subscribers and disconnects departed ones, if the
+    /// topology changed since the last call (one atomic load otherwise).
+    pub fn update_connections(&mut self) {
+        let topology = self.control.topology();
+        if self.topology_seen == Some(topology) {
+            return;
+        }
+        self.topology_seen = Some(topology);
+        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+            self.sync_connection(subscriber);
+        }
+    }
+
+    fn sync_connection(&mut self, subscriber: u32) {
+        let publisher = self.slot.index;
+        let ready = self.control.pub_ready(publisher, subscriber).load(Ordering::Relaxed);
+        let current = match self.control.port(PortKind::Subscriber, subscriber) {
+            SlotState::Active { generation, .. } => Some(generation),
+            _ => None,
+        };
+        if ready != 0 && current.map(|s| pack_connection(self.slot.generation, s)) != Some(ready) {
+            self.disconnect(subscriber);
+        }
+        if let Some(generation) = current {
+            let wanted = pack_connection(self.slot.generation, generation);
+            // SYNC: Acquire pairs with the subscriber's Release of its
+            // attachment: it has detached from any earlier publisher.
+            let attached = self.control.sub_attached(subscriber, publisher).load(Ordering::Acquire);
+            if self.control.pub_ready(publisher, subscriber).load(Ordering::Relaxed) != wanted
+                && attached == self.slot.generation
+            {
+                self.connect(subscriber, wanted);
+            }
+        }
+    }
+
+    fn connect(&mut self, subscriber: u32, ready: u32) {
+        let publisher = self.slot.index;
+        self.control.reset_connection(publisher, subscriber);
+        // Late joiner: the history, oldest first.
+        let (head, len, capacity) = self.history_state();
+        let queue = self.control.submission_queue(publisher, subscriber);
+        // SAFETY: this port is the submission queue's only producer.
+        let mut producer = unsafe { queue.producer_unchecked() };
+        for k in 0..len {
+            let chunk = self
+                .data
+                .history_word(2 + ((head + k) % capacity) as usize)
+                .load(Ordering::Relaxed);
+            if producer.push(chunk).is_ok() {
+                self.take_reference(subscriber, chunk);
+            }
+        }
+        // SYNC: Release publishes the reset queues and the history to the
+        // subscriber's Acquire of `pub_ready`.
+        self.control
+            .pub_ready(publisher, subscriber)
+            .store(ready, Ordering::Release);
+    }
+
+    /// Takes back everything on a connection whose subscriber is gone (left
+    /// or reaped: it never writes the connection again).
+    fn disconnect(&mut self, subscriber: u32) {
+        self.drain(subscriber);
+        let in_flight = self.data.in_flight(subscriber);
+        let mut held = [0u32; 32];
+        loop {
+            let mut n = 0;
+            in_flight.for_each(|chunk| {
+                if n < held.len() {
+                    held[n] = chunk;
+                    n += 1;
+                }
+            });
+            if n == 0 {
+                break;
+            }
+            for &chunk in &held[..n] {
+                self.release_reference(subscriber, chunk);
+            }
+        }
+        self.control
+            .pub_ready(self.slot.index, subscriber)
+            .store(0, Ordering::Release);
+    }
+
+    /// Takes back the chunks a subscriber returned.
+    fn drain(&mut self, subscriber: u32) {
+        let queue = self.control.completion_queue(self.slot.index, subscriber);
+        // SAFETY: this port is the completion queue's only consumer.
+        let mut consumer = unsafe { queue.consumer_unchecked() };
+        while let Some(chunk) = consumer.pop() {
+            self.release_reference(subscriber, chunk);
+        }
+    }
+
+    fn drain_all(&mut self) {
+        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+            if self
+                .control
+                .pub_ready(self.slot.index, subscriber)
+                .load(Ordering::Relaxed)
+                != 0
+            {
+                self.drain(subscriber);
+            }
+        }
+    }
+
+    /// Marks `chunk` in flight to `subscriber` and counts the reference.
+    fn take_reference(&mut self, subscriber: u32, chunk: u32) {
+        let _ = self.data.in_flight(subscriber).insert_exclusive(chunk);
+        let count = self.data.refcount(chunk);
+        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    /// Ends `chunk`'s flight to `subscriber`, if it was in flight there.
+    fn release_reference(&mut self, subscriber: u32, chunk: u32) {
+        match self.data.in_flight(subscriber).remove_exclusive(chunk) {
+            Ok(true) => self.drop_reference(chunk),
+            _ => self.violations = self.violations.saturating_add(1),
+        }
+    }
+
+    fn drop_reference(&mut self, chunk: u32) {
+        let count = self.data.refcount(chunk);
+        let left = count.load(Ordering::Relaxed).saturating_sub(1);
+        count.store(left, Ordering::Relaxed);
+        if left == 0 {
+            self.free(chunk);
+        }
+    }
+
+    fn free(&mut self, chunk: u32) {
+        if self.data.free_list().release(chunk).is_err() {
+            self.violations = self.violations.saturating_add(1);
+        }
+    }
+
+    /// Loans a free chunk: takes returned chunks back first, then pops the
+    /// free list (FIFO).
+    pub fn loan(&mut self) -> Result<u32, LoanError> {
+        let max = self.control.qos().max_loaned;
+        if self.loaned >= max {
+            return Err(LoanError::ExceedsMaxLoans { max });
+        }
+        self.update_connections();
+        self.drain_all();
+        let chunk = self.data.free_list().acquire().ok_or(LoanError::OutOfChunks)?;
+        self.loaned += 1;
+        Ok(chunk)
+    }
+
+    /// Gives back a loaned chunk that is not sent.
+    pub fn release_loan(&mut self, chunk: u32) {
+        self.loaned = self.loaned.saturating_sub(1);
+        self.free(chunk);
+    }
+
+    /// Sends a loaned chunk whose payload holds `payload_len` bytes.
+    pub fn send(&mut self, chunk: u32, payload_len: u32) -> Delivery {
+        self.loaned = self.loaned.saturating_sub(1);
+        self.update_connections();
+        let header = ChunkHeader {
+            payload_len,
+            sequence: self.sequence,
+            publisher_generation: self.slot.generation,
+        };
+        self.sequence += 1;
+        self.data.write_header(chunk, &header);
+        self.data.refcount(chunk).store(0, Ordering::Relaxed);
+        let overflow = self.control.qos().safe_overflow == 1;
+        let mut delivery = Delivery::default();
+        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+            if self
+                .control
+                .pub_ready(self.slot.index, subscriber)
+                .load(Ordering::Relaxed)
+                == 0
+            {
+                continue;
+            }
+            // INV-REFCOUNT / INV-ORDER: the bit and the count are set before
+            // the push publishes the index.
+            self.take_reference(subscriber, chunk);
+            if self.push(subscriber, chunk, overflow) {
+                delivery.delivered += 1;
+            } else {
+                self.release_reference(subscriber, chunk);
+                delivery.discarded += 1;
+            }
+        }
+        self.record_history(chunk);
+        if self.data.refcount(chunk).load(Ordering::Relaxed) == 0 {
+            self.free(chunk);
+        }
+        delivery
+    }
+
+    /// Pushes into a subscriber's queue; evicted chunks are taken back.
+    fn push(&mut self, subscriber: u32, chunk: u32, overflow: bool) -> bool {
+        let queue = self.control.submission_queue(self.slot.index, subscriber);
+        // SAFETY: this port is the submission queue's only producer.
+        let mut producer = unsafe { queue.producer_unchecked() };
+        if overflow {
+            return match producer.push_overflowing(chunk) {
+                Ok(None) => true,
+                Ok(Some(evicted)) => {
+                    self.release_reference(subscriber, evicted);
+                    true
+                }
+                Err(_) => false,
+            };
+        }
+        let attempts = match self.backpressure {
+            Backpressure::Discard => 0,
+            Backpressure::Retry { attempts } => attempts,
+        };
+        for attempt in 0..=attempts {
+            if producer.push(chunk).is_ok() {
+                return true;
+            }
+            if attempt < attempts {
+                self.drain(subscriber);
+                core::hint::spin_loop();
+            }
+        }
+        false
+    }
+
+    /// `(head, len, capacity)` of the history ring.
+    fn history_state(&self) -> (u32, u32, u32) {
+        let capacity = self.control.qos().history;
+        let head = self.data.history_word(0).load(Ordering::Relaxed);
+        let len = self.data.history_word(1).load(Ordering::Relaxed);
+        (head % capacity.max(1), len.min(capacity), capacity)
+    }
+
+    fn record_history(&mut self, chunk: u32) {
+        let (head, len, capacity) = self.history_state();
+        if capacity == 0 {
+            return;
+        }
+        let count = self.data.refcount(chunk);
+        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        if len < capacity {
+            self.data
+                .history_word(2 + ((head + len) % capacity) as usize)
+                .store(chunk, Ordering::Relaxed);
+            self.data.history_word(1).store(len + 1, Ordering::Relaxed);
+        } else {
+            let entry = self.data.history_word(2 + head as usize);
+            let oldest = entry.load(Ordering::Relaxed);
+            entry.store(chunk, Ordering::Relaxed);
+            self.data
+                .history_word(0)
+                .store((head + 1) % capacity, Ordering::Relaxed);
+            self.drop_reference(oldest);
+        }
+    }
+
+    /// Leaves: disconnects every subscriber (their held samples stay
+    /// readable; they just are not returned) and frees the slot.
+    pub fn leave(&mut self) {
+        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+            self.control
+                .pub_ready(self.slot.index, subscriber)
+                .store(0, Ordering::Release);
+        }
+        self.control.release_port(PortKind::Publisher, self.slot);
+    }
+}

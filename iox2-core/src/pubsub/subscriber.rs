@@ -1,0 +1,215 @@
+//! The subscriber's side of the data path: attach to publishers, take the
+//! next chunk index from a connected publisher's submission queue, and hand
+//! it back through the completion queue when the sample is dropped.
+//!
+//! Mapping a publisher's data segment is the caller's job (a host maps a
+//! region; firmware has it statically); this port keeps the protocol:
+//! [`SubscriberPort::publishers_to_update`] says which publisher slots
+//! changed, [`SubscriberPort::detach`] and [`SubscriberPort::attach`] record
+//! the caller's decision in `sub_attached`, and only then does a publisher
+//! connect (see `control.rs`).
+
+use super::control::{Control, PortKind};
+use super::slot::{SlotId, SlotState, pack_connection};
+use crate::sync::Ordering;
+use core::fmt;
+use iox2_platform::rmw::Rmw;
+
+/// A chunk taken from a publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// The publisher's slot.
+    pub publisher: u32,
+    /// The publisher's generation (which data segment the chunk is in).
+    pub generation: u32,
+    /// The chunk's index in that data segment (checked against the pool).
+    pub chunk: u32,
+}
+
+/// Why nothing could be received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ReceiveError {
+    /// `max_borrowed` samples are held already.
+    ExceedsMaxBorrows {
+        /// The limit.
+        max: u32,
+    },
+    /// A publisher pushed an index beyond its pool: the connection is
+    /// corrupted; the index is dropped.
+    CorruptedIndex {
+        /// The publisher's slot.
+        publisher: u32,
+        /// The index found.
+        index: u32,
+    },
+}
+
+impl fmt::Display for ReceiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExceedsMaxBorrows { max } => write!(f, "{max} samples are held already (max_borrowed)"),
+            Self::CorruptedIndex { publisher, index } => {
+                write!(
+                    f,
+                    "publisher slot {publisher} sent chunk index {index}, beyond its pool"
+                )
+            }
+        }
+    }
+}
+
+impl core::error::Error for ReceiveError {}
+
+/// A subscriber port over a service's control segment.
+#[derive(Debug)]
+pub struct SubscriberPort<'a, R> {
+    control: Control<'a, R>,
+    slot: SlotId,
+    chunks: u32,
+    topology_seen: Option<u32>,
+    next_publisher: u32,
+    borrowed: u32,
+}
+
+impl<'a, R: Rmw> SubscriberPort<'a, R> {
+    /// A subscriber in the claimed slot `slot`; `chunks` is the pool size
+    /// of every publisher (from the service's settings).
+    pub fn new(control: Control<'a, R>, slot: SlotId, chunks: u32) -> Self {
+        for publisher in 0..control.ports(PortKind::Publisher) {
+            control.sub_attached(slot.index, publisher).store(0, Ordering::Release);
+        }
+        Self {
+            control,
+            slot,
+            chunks,
+            topology_seen: None,
+            next_publisher: 0,
+            borrowed: 0,
+        }
+    }
+
+    /// The port's slot.
+    pub fn slot(&self) -> SlotId {
+        self.slot
+    }
+
+    /// Calls `f(publisher slot, wanted generation or None, attached
+    /// generation or None)` for every publisher slot whose state differs
+    /// from what this subscriber is attached to — only if the topology
+    /// changed since the last call.
+    pub fn publishers_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
+        let topology = self.control.topology();
+        if self.topology_seen == Some(topology) {
+            return;
+        }
+        self.topology_seen = Some(topology);
+        for publisher in 0..self.control.ports(PortKind::Publisher) {
+            let wanted = match self.control.port(PortKind::Publisher, publisher) {
+                SlotState::Active { generation, .. } => Some(generation),
+                _ => None,
+            };
+            let attached = self.attached(publisher);
+            if wanted != attached {
+                f(publisher, wanted, attached);
+            }
+        }
+    }
+
+    /// The publisher generation attached in slot `publisher`.
+    pub fn attached(&self, publisher: u32) -> Option<u32> {
+        match self
+            .control
+            .sub_attached(self.slot.index, publisher)
+            .load(Ordering::Relaxed)
+        {
+            0 => None,
+            generation => Some(generation),
+        }
+    }
+
+    /// Stops using publisher slot `publisher`: samples from it that are
+    /// still held are no longer returned.
+    pub fn detach(&mut self, publisher: u32) {
+        self.control
+            .sub_attached(self.slot.index, publisher)
+            .store(0, Ordering::Release);
+    }
+
+    /// Records that the caller has mapped the data segment of generation
+    /// `generation` in publisher slot `publisher`.
+    pub fn attach(&mut self, publisher: u32, generation: u32) {
+        // SYNC: Release pairs with the publisher's Acquire before it
+        // connects: our detachment from the previous publisher is visible.
+        self.control
+            .sub_attached(self.slot.index, publisher)
+            .store(generation, Ordering::Release);
+    }
+
+    /// Takes the next chunk, visiting connected publishers round-robin.
+    pub fn receive(&mut self) -> Result<Option<Received>, ReceiveError> {
+        let max = self.control.qos().max_borrowed;
+        if self.borrowed >= max {
+            return Err(ReceiveError::ExceedsMaxBorrows { max });
+        }
+        let publishers = self.control.ports(PortKind::Publisher);
+        for step in 0..publishers {
+            let publisher = (self.next_publisher + step) % publishers;
+            let Some(generation) = self.attached(publisher) else {
+                continue;
+            };
+            // SYNC: Acquire pairs with the publisher's Release of
+            // `pub_ready` after it reset the queues.
+            let ready = self
+                .control
+                .pub_ready(publisher, self.slot.index)
+                .load(Ordering::Acquire);
+            if ready != pack_connection(generation, self.slot.generation) {
+                continue;
+            }
+            let queue = self.control.submission_queue(publisher, self.slot.index);
+            // SAFETY: this port is the submission queue's only consumer.
+            let Some(chunk) = (unsafe { queue.consumer_unchecked() }).pop() else {
+                continue;
+            };
+            self.next_publisher = (publisher + 1) % publishers;
+            if chunk >= self.chunks {
+                return Err(ReceiveError::CorruptedIndex {
+                    publisher,
+                    index: chunk,
+                });
+            }
+            self.borrowed += 1;
+            return Ok(Some(Received {
+                publisher,
+                generation,
+                chunk,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Hands a received chunk back (its sample is dropped). A chunk of a
+    /// publisher this subscriber detached from is not returned.
+    pub fn release(&mut self, received: Received) {
+        self.borrowed = self.borrowed.saturating_sub(1);
+        if self.attached(received.publisher) != Some(received.generation) {
+            return;
+        }
+        let queue = self.control.completion_queue(received.publisher, self.slot.index);
+        // SAFETY: this port is the completion queue's only producer. A full
+        // queue is impossible while the publisher keeps the protocol (its
+        // capacity exceeds what one subscriber can hold); if it is full
+        // anyway, the index is not returned and the publisher reclaims it
+        // when this subscriber leaves.
+        let _ = (unsafe { queue.producer_unchecked() }).push(received.chunk);
+    }
+
+    /// Leaves: detaches from every publisher and frees the slot.
+    pub fn leave(&mut self) {
+        for publisher in 0..self.control.ports(PortKind::Publisher) {
+            self.detach(publisher);
+        }
+        self.control.release_port(PortKind::Subscriber, self.slot);
+    }
+}

@@ -1,8 +1,44 @@
-//! The host side of iox2: the core's structures over the `linux`, `posix`
-//! and `local` platforms of `iox2-platform`.
+//! The host side of iox2: nodes, services and ports over the `linux` and
+//! `posix` platforms, with an API familiar to iceoryx2 users.
 //!
-//! Today it re-exports the two crates a host program builds on; the node and
-//! service builders of the publish-subscribe issue land here.
+//! ```no_run
+//! use iox2_host::prelude::*;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let node = NodeBuilder::new().name("camera")?.create::<Linux>()?;
+//! let service = node
+//!     .service_builder("robot/camera/frames")?
+//!     .publish_subscribe::<u64>()
+//!     .history(1)
+//!     .open_or_create()?;
+//! let publisher = service.publisher_builder().create()?;
+//! publisher.loan_uninit()?.write_payload(42).send()?;
+//! # Ok(())
+//! # }
+//! ```
 
+mod error;
+mod lock;
+mod node;
+mod publisher;
+mod sample;
+mod service;
+mod subscriber;
+
+pub use error::{NodeCreateError, PortCreateError, SendError, ServiceError};
 pub use iox2_core as core;
 pub use iox2_platform as platform;
+pub use lock::HostPlatform;
+pub use node::{Node, NodeBuilder};
+pub use publisher::{Publisher, PublisherBuilder};
+pub use sample::{Sample, SampleMut, SampleMutUninit};
+pub use service::{PubSubBuilder, PubSubService, ServiceBuilder};
+pub use subscriber::{Subscriber, SubscriberBuilder};
+
+/// What a host program needs in scope.
+pub mod prelude {
+    pub use crate::{Node, NodeBuilder, PubSubService, Publisher, Sample, SampleMut, SampleMutUninit, Subscriber};
+    pub use iox2_core::payload::ZeroCopySend;
+    pub use iox2_platform::linux::Linux;
+    pub use iox2_platform::posix::Posix;
+}

@@ -114,6 +114,11 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         self.violations
     }
 
+    /// Chunks of the pool that are free right now.
+    pub fn free_chunks(&self) -> u32 {
+        self.data.free_list().free()
+    }
+
     /// Connects new subscribers and disconnects departed ones, if the
     /// topology changed since the last call (one atomic load otherwise).
     pub fn update_connections(&mut self) {

@@ -144,6 +144,15 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         self.control
             .sub_attached(self.slot.index, publisher)
             .store(generation, Ordering::Release);
+        // The publisher connects on its next look at the topology.
+        self.control.topology_changed();
+    }
+
+    /// Makes the next [`SubscriberPort::publishers_to_update`] look at every
+    /// publisher slot again, e.g. after a publisher's data segment could not
+    /// be mapped yet.
+    pub fn refresh(&mut self) {
+        self.topology_seen = None;
     }
 
     /// Takes the next chunk, visiting connected publishers round-robin.

@@ -1,0 +1,134 @@
+//! The host API's errors: each says what failed and wraps the core's or
+//! platform's typed cause.
+
+use iox2_core::pubsub::{DataOpenError, LoanError, QosError, ServiceOpenError};
+use iox2_core::service::ServiceNameError;
+use iox2_platform::error::{LivenessError, NameError, RegionError};
+use std::fmt;
+
+/// Why a node could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeCreateError {
+    /// The node name is empty, too long (64 bytes) or has a forbidden byte.
+    Name(NameError),
+    /// The liveness token could not be taken.
+    Liveness(LivenessError),
+}
+
+impl fmt::Display for NodeCreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(e) => write!(f, "invalid node name: {e}"),
+            Self::Liveness(e) => write!(f, "cannot take the node's liveness token: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for NodeCreateError {}
+
+/// Why a service could not be created, opened or used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceError {
+    /// The service name is invalid.
+    Name(ServiceNameError),
+    /// The requested settings are invalid.
+    Qos(QosError),
+    /// `create`: the service exists already.
+    AlreadyExists,
+    /// `open`: the service does not exist.
+    DoesNotExist,
+    /// The existing service does not match (type, settings, version, ...).
+    Incompatible(ServiceOpenError),
+    /// The existing service offers less than requested: `setting` is
+    /// `offered`, `requested` was asked for.
+    Insufficient {
+        /// The setting's name.
+        setting: &'static str,
+        /// What the service has.
+        offered: u32,
+        /// What the opener asked for.
+        requested: u32,
+    },
+    /// Every node slot of the service is taken (`max_nodes`).
+    ExceedsMaxNodes,
+    /// The service's region could not be created, opened or removed.
+    Region(RegionError),
+    /// The per-service lock file could not be used (`errno`).
+    Lock(i32),
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(e) => write!(f, "invalid service name: {e}"),
+            Self::Qos(e) => write!(f, "invalid settings: {e}"),
+            Self::AlreadyExists => write!(f, "the service exists already"),
+            Self::DoesNotExist => write!(f, "the service does not exist"),
+            Self::Incompatible(e) => write!(f, "the existing service is incompatible: {e}"),
+            Self::Insufficient {
+                setting,
+                offered,
+                requested,
+            } => {
+                write!(f, "the service offers {setting} = {offered}, {requested} was requested")
+            }
+            Self::ExceedsMaxNodes => write!(f, "every node slot of the service is taken (max_nodes)"),
+            Self::Region(e) => write!(f, "service region: {e}"),
+            Self::Lock(errno) => write!(f, "the service lock failed (OS error {errno})"),
+        }
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl From<RegionError> for ServiceError {
+    fn from(e: RegionError) -> Self {
+        Self::Region(e)
+    }
+}
+
+/// Why a publisher or subscriber could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortCreateError {
+    /// `max_publishers` / `max_subscribers` ports exist.
+    ExceedsMaxPorts,
+    /// The publisher's data region could not be created.
+    Region(RegionError),
+    /// A publisher's data region is not what its header says.
+    Data(DataOpenError),
+}
+
+impl fmt::Display for PortCreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExceedsMaxPorts => write!(f, "the service has as many ports of this kind as it allows"),
+            Self::Region(e) => write!(f, "data region: {e}"),
+            Self::Data(e) => write!(f, "data region: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PortCreateError {}
+
+/// Why a sample could not be loaned or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// No chunk could be loaned.
+    Loan(LoanError),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Loan(e) => write!(f, "cannot loan a sample: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+impl From<LoanError> for SendError {
+    fn from(e: LoanError) -> Self {
+        Self::Loan(e)
+    }
+}

@@ -1,0 +1,170 @@
+//! Publishers: a publisher port with its own data region, loaning samples
+//! and sending them.
+
+use crate::error::{PortCreateError, SendError};
+use crate::lock::HostPlatform;
+use crate::sample::SampleMutUninit;
+use crate::service::{ServiceInner, data_region_name};
+use iox2_core::payload::ZeroCopySend;
+use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PortKind, PublisherPort};
+use iox2_core::segment::Segment;
+use iox2_platform::Region;
+use iox2_platform::error::RegionError;
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Builds a [`Publisher`].
+pub struct PublisherBuilder<P: HostPlatform, T> {
+    service: Arc<ServiceInner<P>>,
+    backpressure: Backpressure,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<P: HostPlatform, T> fmt::Debug for PublisherBuilder<P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublisherBuilder")
+            .field("backpressure", &self.backpressure)
+            .finish()
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> PublisherBuilder<P, T> {
+    pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
+        Self {
+            service,
+            backpressure: Backpressure::Discard,
+            _payload: PhantomData,
+        }
+    }
+
+    /// What to do with a full subscriber buffer when safe overflow is off
+    /// (default: discard the sample for that subscriber).
+    pub fn backpressure(mut self, backpressure: Backpressure) -> Self {
+        self.backpressure = backpressure;
+        self
+    }
+
+    /// Creates the publisher: claims a slot and creates its data region.
+    pub fn create(self) -> Result<Publisher<P, T>, PortCreateError> {
+        let control = self.service.control;
+        let slot = control
+            .claim_port(PortKind::Publisher, self.service.node_slot.index)
+            .ok_or(PortCreateError::ExceedsMaxPorts)?;
+        let name = data_region_name(&self.service.name, slot.index, slot.generation);
+        let region = match create_region::<P>(&name, self.service.data_layout.len) {
+            Ok(region) => region,
+            Err(e) => {
+                control.release_port(PortKind::Publisher, slot);
+                return Err(PortCreateError::Region(e));
+            }
+        };
+        // SAFETY: the region is owned by the publisher and outlives its port.
+        let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
+        let data = Data::create(segment, self.service.data_layout, slot.generation).map_err(PortCreateError::Data)?;
+        let port = PublisherPort::new(control, data, slot, self.backpressure);
+        // Subscribers look again: the data region exists now.
+        control.topology_changed();
+        Ok(Publisher {
+            port: RefCell::new(port),
+            region_name: name,
+            _region: region,
+            service: self.service,
+            _payload: PhantomData,
+        })
+    }
+}
+
+/// Creates a data region, replacing a stale one a crashed publisher of
+/// the same slot and generation left behind.
+fn create_region<P: HostPlatform>(name: &str, len: usize) -> Result<P::Region, RegionError> {
+    match P::Region::create(name, len) {
+        Err(RegionError::AlreadyExists) => {
+            P::Region::remove(name)?;
+            P::Region::create(name, len)
+        }
+        other => other,
+    }
+}
+
+/// Sends samples of `T` to the service's subscribers.
+///
+/// Not `Sync`: one thread at a time uses a publisher (its port's words are
+/// single-writer, INV-ONECONTEXT); it may move between threads.
+pub struct Publisher<P: HostPlatform, T> {
+    port: RefCell<PublisherPort<'static, P::Rmw>>,
+    region_name: String,
+    /// Dropped after the port, which points into it.
+    _region: P::Region,
+    service: Arc<ServiceInner<P>>,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<P: HostPlatform, T> fmt::Debug for Publisher<P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Publisher").field("region", &self.region_name).finish()
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Publisher<P, T> {
+    /// Loans an uninitialised sample from the publisher's pool. If the pool
+    /// is exhausted, dead subscribers are reaped first (their chunks come
+    /// back) and the loan is tried once more.
+    pub fn loan_uninit(&self) -> Result<SampleMutUninit<'_, P, T>, SendError> {
+        let loaned = self.port.borrow_mut().loan();
+        let chunk = match loaned {
+            Err(LoanError::OutOfChunks) => {
+                self.service.reap_dead_nodes();
+                self.port.borrow_mut().loan()?
+            }
+            other => other?,
+        };
+        Ok(SampleMutUninit::new(self, chunk))
+    }
+
+    /// Sends a copy of `value`.
+    pub fn send_copy(&self, value: T) -> Result<Delivery, SendError> {
+        Ok(self.loan_uninit()?.write_payload(value).send())
+    }
+
+    /// Connects new subscribers and disconnects departed ones now (loans
+    /// and sends do it too).
+    pub fn update_connections(&self) {
+        self.port.borrow_mut().update_connections();
+    }
+
+    /// Indices that subscribers handed back but never held (a misbehaving
+    /// peer); they were ignored.
+    pub fn protocol_violations(&self) -> u32 {
+        self.port.borrow().protocol_violations()
+    }
+
+    /// Chunks of the pool that are free right now.
+    pub fn free_chunks(&self) -> u32 {
+        self.port.borrow().free_chunks()
+    }
+
+    pub(crate) fn payload_ptr(&self, chunk: u32) -> *mut T {
+        let port = self.port.borrow();
+        // A loaned chunk is in the pool: `payload` is `Some`.
+        port.data()
+            .payload(chunk)
+            .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast::<T>())
+    }
+
+    pub(crate) fn send_chunk(&self, chunk: u32) -> Delivery {
+        self.port.borrow_mut().send(chunk, core::mem::size_of::<T>() as u32)
+    }
+
+    pub(crate) fn release_chunk(&self, chunk: u32) {
+        self.port.borrow_mut().release_loan(chunk);
+    }
+}
+
+impl<P: HostPlatform, T> Drop for Publisher<P, T> {
+    fn drop(&mut self) {
+        self.port.get_mut().leave();
+        let _ = P::Region::remove(&self.region_name);
+    }
+}

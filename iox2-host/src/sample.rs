@@ -1,0 +1,166 @@
+//! Samples: a publisher's loan, uninitialised (`SampleMutUninit`) then
+//! written (`SampleMut`) then sent; and a subscriber's received `Sample`,
+//! which derefs in place into the publisher's pool.
+
+use crate::lock::HostPlatform;
+use crate::publisher::Publisher;
+use crate::subscriber::Subscriber;
+use iox2_core::payload::ZeroCopySend;
+use iox2_core::pubsub::{ChunkHeader, Delivery, Received};
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+
+/// A loaned sample whose payload is not written yet. Dropping it gives the
+/// chunk back unsent.
+pub struct SampleMutUninit<'p, P: HostPlatform, T: ZeroCopySend> {
+    sample: SampleMut<'p, P, T>,
+}
+
+impl<'p, P: HostPlatform, T: ZeroCopySend> SampleMutUninit<'p, P, T> {
+    pub(crate) fn new(publisher: &'p Publisher<P, T>, chunk: u32) -> Self {
+        Self {
+            sample: SampleMut {
+                publisher,
+                chunk,
+                sent: false,
+            },
+        }
+    }
+
+    /// The payload's memory, to initialise in place (a large payload never
+    /// has to sit on the stack).
+    pub fn payload_mut(&mut self) -> &mut MaybeUninit<T> {
+        // SAFETY: a loaned chunk belongs to this sample alone until it is
+        // sent; its payload is aligned for `T` and large enough (layout).
+        unsafe {
+            &mut *self
+                .sample
+                .publisher
+                .payload_ptr(self.sample.chunk)
+                .cast::<MaybeUninit<T>>()
+        }
+    }
+
+    /// Writes `value` as the payload.
+    pub fn write_payload(mut self, value: T) -> SampleMut<'p, P, T> {
+        self.payload_mut().write(value);
+        self.sample
+    }
+
+    /// Declares the payload initialised.
+    ///
+    /// # Safety
+    /// Every byte of the payload was written through
+    /// [`SampleMutUninit::payload_mut`] with a valid `T`.
+    pub unsafe fn assume_init(self) -> SampleMut<'p, P, T> {
+        self.sample
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMutUninit<'_, P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SampleMutUninit")
+            .field("chunk", &self.sample.chunk)
+            .finish()
+    }
+}
+
+/// A loaned sample with its payload written, ready to send. Dropping it
+/// gives the chunk back unsent.
+pub struct SampleMut<'p, P: HostPlatform, T: ZeroCopySend> {
+    publisher: &'p Publisher<P, T>,
+    chunk: u32,
+    sent: bool,
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> SampleMut<'_, P, T> {
+    /// Sends the sample to every connected subscriber (and the history);
+    /// says how many got it.
+    pub fn send(mut self) -> Delivery {
+        self.sent = true;
+        self.publisher.send_chunk(self.chunk)
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Deref for SampleMut<'_, P, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: written (typestate) and owned by this sample until sent.
+        unsafe { &*self.publisher.payload_ptr(self.chunk) }
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> DerefMut for SampleMut<'_, P, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for `deref`; `&mut self` makes the access exclusive.
+        unsafe { &mut *self.publisher.payload_ptr(self.chunk) }
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Drop for SampleMut<'_, P, T> {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.publisher.release_chunk(self.chunk);
+        }
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMut<'_, P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SampleMut").field("chunk", &self.chunk).finish()
+    }
+}
+
+/// A received sample: reads the payload in place in the publisher's pool.
+/// Dropping it hands the chunk back. Not `Send`: the drop writes the
+/// subscriber's completion queue, which has one producer.
+pub struct Sample<'s, P: HostPlatform, T: ZeroCopySend> {
+    pub(crate) subscriber: &'s Subscriber<P, T>,
+    pub(crate) received: Received,
+    pub(crate) header: ChunkHeader,
+    pub(crate) payload: NonNull<T>,
+    /// Keeps the publisher's pool mapped while the sample lives, even if
+    /// the publisher leaves or dies.
+    pub(crate) _mapping: std::sync::Arc<P::Region>,
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Sample<'_, P, T> {
+    /// The publisher's sequence number of this sample.
+    pub fn sequence(&self) -> u64 {
+        self.header.sequence
+    }
+
+    /// The slot and generation of the publisher that sent it.
+    pub fn origin(&self) -> (u32, u32) {
+        (self.received.publisher, self.received.generation)
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Deref for Sample<'_, P, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the chunk is not written by its publisher until this
+        // sample hands it back (INV-REFCOUNT), the mapping is held, and the
+        // payload is aligned and sized for `T` (layout, checked length).
+        unsafe { self.payload.as_ref() }
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Drop for Sample<'_, P, T> {
+    fn drop(&mut self) {
+        self.subscriber.release(self.received);
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for Sample<'_, P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sample")
+            .field("received", &self.received)
+            .field("header", &self.header)
+            .finish()
+    }
+}

@@ -1,0 +1,161 @@
+//! Subscribers: a subscriber port, the read-only mappings of the
+//! publishers' pools it attached to, and receiving samples.
+
+use crate::error::PortCreateError;
+use crate::lock::HostPlatform;
+use crate::sample::Sample;
+use crate::service::{ServiceInner, data_region_name};
+use iox2_core::payload::ZeroCopySend;
+use iox2_core::pubsub::{Data, PortKind, ReceiveError, Received, SubscriberPort};
+use iox2_core::segment::Segment;
+use iox2_platform::{Access, Region};
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Builds a [`Subscriber`].
+pub struct SubscriberBuilder<P: HostPlatform, T> {
+    service: Arc<ServiceInner<P>>,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<P: HostPlatform, T> fmt::Debug for SubscriberBuilder<P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubscriberBuilder").finish_non_exhaustive()
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> SubscriberBuilder<P, T> {
+    pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
+        Self {
+            service,
+            _payload: PhantomData,
+        }
+    }
+
+    /// Creates the subscriber: claims a slot.
+    pub fn create(self) -> Result<Subscriber<P, T>, PortCreateError> {
+        let control = self.service.control;
+        let slot = control
+            .claim_port(PortKind::Subscriber, self.service.node_slot.index)
+            .ok_or(PortCreateError::ExceedsMaxPorts)?;
+        let port = SubscriberPort::new(control, slot, self.service.data_layout.chunks);
+        let mappings = (0..self.service.qos.max_publishers).map(|_| None).collect();
+        Ok(Subscriber {
+            port: RefCell::new(port),
+            mappings: RefCell::new(mappings),
+            service: self.service,
+            _payload: PhantomData,
+        })
+    }
+}
+
+/// A publisher's pool as this subscriber maps it.
+struct Mapping<P: HostPlatform> {
+    data: Data<'static, P::Rmw>,
+    /// Shared with the samples from this pool; dropped after `data`.
+    region: Arc<P::Region>,
+}
+
+/// Receives samples of `T` from the service's publishers.
+pub struct Subscriber<P: HostPlatform, T> {
+    port: RefCell<SubscriberPort<'static, P::Rmw>>,
+    mappings: RefCell<Vec<Option<Mapping<P>>>>,
+    service: Arc<ServiceInner<P>>,
+    _payload: PhantomData<fn() -> T>,
+}
+
+impl<P: HostPlatform, T> fmt::Debug for Subscriber<P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("slot", &self.port.borrow().slot())
+            .finish()
+    }
+}
+
+impl<P: HostPlatform, T: ZeroCopySend> Subscriber<P, T> {
+    /// Takes the next sample, if any publisher sent one.
+    pub fn receive(&self) -> Result<Option<Sample<'_, P, T>>, ReceiveError> {
+        self.update_publishers();
+        let Some(received) = self.port.borrow_mut().receive()? else {
+            return Ok(None);
+        };
+        let mappings = self.mappings.borrow();
+        let mapping = mappings.get(received.publisher as usize).and_then(Option::as_ref);
+        let sample = mapping.and_then(|mapping| {
+            let header = mapping.data.header(received.chunk)?;
+            let payload = mapping.data.payload(received.chunk)?.cast::<T>();
+            let sized = header.payload_len as usize == core::mem::size_of::<T>();
+            sized.then(|| Sample {
+                subscriber: self,
+                received,
+                header,
+                payload,
+                _mapping: mapping.region.clone(),
+            })
+        });
+        match sample {
+            Some(sample) => Ok(Some(sample)),
+            None => {
+                // A chunk with an impossible header: hand it back, report it.
+                drop(mappings);
+                self.release(received);
+                Err(ReceiveError::CorruptedIndex {
+                    publisher: received.publisher,
+                    index: received.chunk,
+                })
+            }
+        }
+    }
+
+    /// Whether a publisher is connected to this subscriber.
+    pub fn has_publishers(&self) -> bool {
+        self.update_publishers();
+        self.mappings.borrow().iter().any(Option::is_some)
+    }
+
+    /// Maps new publishers' pools and lets go of departed ones.
+    fn update_publishers(&self) {
+        let mut changes = Vec::new();
+        self.port
+            .borrow_mut()
+            .publishers_to_update(|p, wanted, attached| changes.push((p, wanted, attached)));
+        for (publisher, wanted, attached) in changes {
+            if attached.is_some() {
+                self.port.borrow_mut().detach(publisher);
+                self.mappings.borrow_mut()[publisher as usize] = None;
+            }
+            if let Some(generation) = wanted {
+                match self.map(publisher, generation) {
+                    Some(mapping) => {
+                        self.mappings.borrow_mut()[publisher as usize] = Some(mapping);
+                        self.port.borrow_mut().attach(publisher, generation);
+                    }
+                    // Not created yet (or being removed): look again next time.
+                    None => self.port.borrow_mut().refresh(),
+                }
+            }
+        }
+    }
+
+    fn map(&self, publisher: u32, generation: u32) -> Option<Mapping<P>> {
+        let name = data_region_name(&self.service.name, publisher, generation);
+        let region = Arc::new(P::Region::open(&name, Access::ReadOnly).ok()?);
+        // SAFETY: the mapping is kept alive by `Mapping::region` (and by
+        // every sample that reads from it); it is only read.
+        let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
+        let data = Data::open(segment, self.service.data_layout, generation).ok()?;
+        Some(Mapping { data, region })
+    }
+
+    pub(crate) fn release(&self, received: Received) {
+        self.port.borrow_mut().release(received);
+    }
+}
+
+impl<P: HostPlatform, T> Drop for Subscriber<P, T> {
+    fn drop(&mut self) {
+        self.port.get_mut().leave();
+    }
+}

@@ -1,0 +1,103 @@
+//! Publish-subscribe through shared memory within one process, on both
+//! host platforms: the API's contract before the multi-process tests.
+
+use iox2_host::prelude::*;
+use iox2_host::{HostPlatform, ServiceError};
+
+fn unique(stem: &str) -> String {
+    format!("test/{stem}/{}", std::process::id())
+}
+
+fn round_trip<P: HostPlatform>(stem: &str) {
+    let node = NodeBuilder::new().name("roundtrip").unwrap().create::<P>().unwrap();
+    let service = node
+        .service_builder(&unique(stem))
+        .unwrap()
+        .publish_subscribe::<[u64; 4]>()
+        .subscriber_buffer(4)
+        .open_or_create()
+        .unwrap();
+    let subscriber = service.subscriber_builder().create().unwrap();
+    let publisher = service.publisher_builder().create().unwrap();
+    assert!(subscriber.has_publishers());
+    for round in 0..1000u64 {
+        let delivery = publisher
+            .loan_uninit()
+            .unwrap()
+            .write_payload([round, round + 1, round + 2, !round])
+            .send();
+        assert_eq!(delivery.delivered, 1, "round {round}");
+        let sample = subscriber.receive().unwrap().expect("a sample");
+        assert_eq!(*sample, [round, round + 1, round + 2, !round]);
+        assert_eq!(sample.sequence(), round);
+    }
+    assert!(subscriber.receive().unwrap().is_none());
+    let free = publisher.free_chunks();
+    drop(subscriber);
+    publisher.update_connections();
+    assert!(publisher.free_chunks() >= free);
+    assert_eq!(publisher.protocol_violations(), 0);
+}
+
+#[test]
+fn round_trip_linux() {
+    round_trip::<Linux>("roundtrip-linux");
+}
+
+#[test]
+fn round_trip_posix() {
+    round_trip::<Posix>("roundtrip-posix");
+}
+
+#[test]
+fn opening_with_another_type_or_less_capacity_fails_with_what_differs() {
+    let node = NodeBuilder::new().name("types").unwrap().create::<Linux>().unwrap();
+    let name = unique("types");
+    let _service = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<u64>()
+        .max_subscribers(2)
+        .create()
+        .unwrap();
+    let other_type = node.service_builder(&name).unwrap().publish_subscribe::<u32>().open();
+    assert!(
+        matches!(other_type, Err(ServiceError::Incompatible(_))),
+        "{other_type:?}"
+    );
+    let more = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<u64>()
+        .max_subscribers(3)
+        .open();
+    assert_eq!(
+        more.unwrap_err(),
+        ServiceError::Insufficient {
+            setting: "max_subscribers",
+            offered: 2,
+            requested: 3
+        }
+    );
+    let again = node.service_builder(&name).unwrap().publish_subscribe::<u64>().create();
+    assert_eq!(again.unwrap_err(), ServiceError::AlreadyExists);
+    let bad = node.service_builder("no//empty/segments");
+    assert!(matches!(bad.unwrap_err(), ServiceError::Name(_)));
+}
+
+#[test]
+fn the_last_node_to_leave_removes_the_service() {
+    let name = unique("removal");
+    {
+        let node = NodeBuilder::new().create::<Linux>().unwrap();
+        let _service = node
+            .service_builder(&name)
+            .unwrap()
+            .publish_subscribe::<u8>()
+            .create()
+            .unwrap();
+    }
+    let node = NodeBuilder::new().create::<Linux>().unwrap();
+    let reopened = node.service_builder(&name).unwrap().publish_subscribe::<u8>().open();
+    assert_eq!(reopened.unwrap_err(), ServiceError::DoesNotExist);
+}

@@ -24,7 +24,7 @@ impl fmt::Display for NodeCreateError {
     }
 }
 
-impl std::error::Error for NodeCreateError {}
+impl core::error::Error for NodeCreateError {}
 
 /// Why a service could not be created, opened or used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl fmt::Display for ServiceError {
     }
 }
 
-impl std::error::Error for ServiceError {}
+impl core::error::Error for ServiceError {}
 
 impl From<RegionError> for ServiceError {
     fn from(e: RegionError) -> Self {
@@ -108,7 +108,7 @@ impl fmt::Display for PortCreateError {
     }
 }
 
-impl std::error::Error for PortCreateError {}
+impl core::error::Error for PortCreateError {}
 
 /// Why a sample could not be loaned or sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +125,7 @@ impl fmt::Display for SendError {
     }
 }
 
-impl std::error::Error for SendError {}
+impl core::error::Error for SendError {}
 
 impl From<LoanError> for SendError {
     fn from(e: LoanError) -> Self {

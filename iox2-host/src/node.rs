@@ -50,7 +50,7 @@ pub(crate) fn token_name(id: u64) -> String {
 
 /// A node id unique on this machine: the process id, the time and a counter.
 fn new_node_id() -> u64 {
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use core::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,14 +5,14 @@ use crate::error::{PortCreateError, SendError};
 use crate::lock::HostPlatform;
 use crate::sample::SampleMutUninit;
 use crate::service::{ServiceInner, data_region_name};
+use core::cell::RefCell;
+use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PortKind, PublisherPort};
 use iox2_core::segment::Segment;
 use iox2_platform::Region;
 use iox2_platform::error::RegionError;
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Builds a [`Publisher`].

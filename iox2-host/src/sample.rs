@@ -5,12 +5,12 @@
 use crate::lock::HostPlatform;
 use crate::publisher::Publisher;
 use crate::subscriber::Subscriber;
+use core::mem::MaybeUninit;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{ChunkHeader, Delivery, Received};
 use std::fmt;
-use std::mem::MaybeUninit;
-use std::ops::{Deref, DerefMut};
-use std::ptr::NonNull;
 
 /// A loaned sample whose payload is not written yet. Dropping it gives the
 /// chunk back unsent.

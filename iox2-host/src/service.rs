@@ -13,6 +13,7 @@ use crate::lock::{HostPlatform, ServiceLock};
 use crate::node::{NodeInner, token_name};
 use crate::publisher::PublisherBuilder;
 use crate::subscriber::SubscriberBuilder;
+use core::marker::PhantomData;
 use iox2_core::payload::{TypeDescriptor, ZeroCopySend};
 use iox2_core::pubsub::{
     ChunkContent, Control, DataLayout, Header, HeaderContent, PortKind, PubSubQos, SegmentState, SlotId, SlotState,
@@ -23,7 +24,6 @@ use iox2_core::service::{RegionNameBuffer, ServiceName};
 use iox2_platform::error::RegionError;
 use iox2_platform::{Access, Liveness, NodeState, Platform, Region};
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Starts building a service; pick its pattern.

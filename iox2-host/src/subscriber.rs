@@ -5,13 +5,13 @@ use crate::error::PortCreateError;
 use crate::lock::HostPlatform;
 use crate::sample::Sample;
 use crate::service::{ServiceInner, data_region_name};
+use core::cell::RefCell;
+use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Data, PortKind, ReceiveError, Received, SubscriberPort};
 use iox2_core::segment::Segment;
 use iox2_platform::{Access, Region};
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Builds a [`Subscriber`].

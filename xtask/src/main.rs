@@ -3,12 +3,14 @@
 //!
 //! - `cargo xtask test [STAGE...]`: the test ladder, cheapest stage first,
 //!   stopping at the first failure (`--list` names the stages);
-//! - `cargo xtask bench [SUITE...]`: the benchmarks of `xtask/bench`.
+//! - `cargo xtask bench [SUITE...]`: the benchmarks of `xtask/bench`;
+//! - `cargo xtask demo`: a publisher and a subscriber process talking.
 //!
 //! Only std and clap, so that it builds in seconds on a fresh clone.
 
 mod bench;
 mod cmd;
+mod demo;
 mod ladder;
 mod lint;
 mod setup;
@@ -38,6 +40,9 @@ enum Command {
         #[arg(value_name = "STAGE", value_parser = ladder::stage_names())]
         stages: Vec<String>,
     },
+    /// Run the demo: a publisher process and a subscriber process talking
+    /// over shared memory.
+    Demo,
     /// Run benchmark suites in release mode (`cargo run --release -p iox2-bench`).
     Bench {
         /// Suites to run (e.g. `queues`); all of them when none is named.
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         }
         Command::Test { stages, .. } => ladder::run(&stages),
         Command::Bench { suites } => bench::run(&suites),
+        Command::Demo => demo::run(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,11 +3,11 @@
 //! `cargo run -p iox2-examples --example publisher [COUNT]` (default 20), or
 //! `cargo xtask demo` to see it talk to the subscriber example.
 
+use core::time::Duration;
 use iox2_examples::{Reading, TELEMETRY_SERVICE};
 use iox2_host::prelude::*;
-use std::time::Duration;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn core::error::Error>> {
     let count: u64 = std::env::args().nth(1).map(|n| n.parse()).transpose()?.unwrap_or(20);
     let node = NodeBuilder::new().name("telemetry-publisher")?.create::<Linux>()?;
     let service = node

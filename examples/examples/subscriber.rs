@@ -3,11 +3,12 @@
 //!
 //! `cargo run -p iox2-examples --example subscriber [COUNT]` (default 20).
 
+use core::time::Duration;
 use iox2_examples::{Reading, TELEMETRY_SERVICE};
 use iox2_host::prelude::*;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn core::error::Error>> {
     let count: u64 = std::env::args().nth(1).map(|n| n.parse()).transpose()?.unwrap_or(20);
     let node = NodeBuilder::new().name("telemetry-subscriber")?.create::<Linux>()?;
     let service = node

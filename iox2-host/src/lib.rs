@@ -12,7 +12,8 @@
 //!     .history(1)
 //!     .open_or_create()?;
 //! let publisher = service.publisher_builder().create()?;
-//! publisher.loan_uninit()?.write_payload(42).send()?;
+//! let delivery = publisher.loan_uninit()?.write_payload(42).send();
+//! println!("delivered to {} subscriber(s)", delivery.delivered);
 //! # Ok(())
 //! # }
 //! ```

@@ -26,7 +26,7 @@ impl<'a, R: Rmw> Consumer<'a, R> {
     /// after the producer evicted the entry it was about to take).
     #[inline]
     pub fn pop(&mut self) -> Option<u32> {
-        let overflow = self.queue.producer.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0;
+        let overflow = self.queue.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0;
         let head_word = &self.queue.consumer.head;
         // SYNC: with overflow, Acquire pairs with the producer's eviction
         // CAS; without, `head` is ours and Relaxed reads our own store.

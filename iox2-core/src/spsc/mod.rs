@@ -64,7 +64,18 @@ const CONFIG_OVERFLOW: u32 = 1 << 31;
 const CLAIM_PRODUCER: u32 = 1;
 const CLAIM_CONSUMER: u32 = 2;
 
-/// The words the producer writes (and the once-written configuration).
+/// Words both ends read and (almost) never write: on a line of their own,
+/// so that reading them on every operation moves no cache line.
+#[repr(C)]
+#[derive(Debug)]
+struct SharedWords {
+    /// `slots - capacity`, plus `CONFIG_OVERFLOW`. Written at creation only.
+    config: AtomicU32,
+    /// Which ends are claimed (`CLAIM_*`); multi-writer, through `Rmw`.
+    claims: AtomicU32,
+}
+
+/// The words the producer writes.
 #[repr(C)]
 #[derive(Debug)]
 struct ProducerWords {
@@ -73,10 +84,6 @@ struct ProducerWords {
     /// The producer's last reading of `head`: private to the producer, kept
     /// here (on its own line) so that an end handle holds no state.
     cached_head: AtomicU32,
-    /// Which ends are claimed (`CLAIM_*`); multi-writer, through `Rmw`.
-    claims: AtomicU32,
-    /// `slots - capacity`, plus `CONFIG_OVERFLOW`. Written at creation only.
-    config: AtomicU32,
 }
 
 /// The words the consumer writes.
@@ -94,6 +101,7 @@ struct ConsumerWords {
 /// `R` is the read-modify-write backend used for claims and overflow.
 #[repr(C)]
 pub struct SpscQueueBase<R, S: ?Sized> {
+    shared: CachePadded<SharedWords>,
     producer: CachePadded<ProducerWords>,
     consumer: CachePadded<ConsumerWords>,
     _rmw: PhantomData<fn() -> R>,
@@ -126,7 +134,7 @@ impl<R, S: ?Sized> core::fmt::Debug for SpscQueueBase<R, S> {
         f.debug_struct("SpscQueue")
             .field("tail", &self.producer.tail.load(Ordering::Relaxed))
             .field("head", &self.consumer.head.load(Ordering::Relaxed))
-            .field("config", &self.producer.config.load(Ordering::Relaxed))
+            .field("config", &self.shared.config.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -150,12 +158,8 @@ impl<R, const N: usize> SpscQueue<R, N> {
             assert!(capacity > 0 && capacity as usize <= N, "capacity must be 1..=N");
             let config = (N as u32 - capacity) | if overflow { CONFIG_OVERFLOW } else { 0 };
             Self {
-                producer: CachePadded::new(ProducerWords {
-                    tail: atomic_u32(0),
-                    cached_head: atomic_u32(0),
-                    claims: atomic_u32(0),
-                    config: atomic_u32(config),
-                }),
+                shared: CachePadded::new(SharedWords { config: atomic_u32(config), claims: atomic_u32(0) }),
+                producer: CachePadded::new(ProducerWords { tail: atomic_u32(0), cached_head: atomic_u32(0) }),
                 consumer: CachePadded::new(ConsumerWords { head: atomic_u32(0) }),
                 _rmw: PhantomData,
                 slots: zeroed_words::<N>(),
@@ -171,7 +175,7 @@ impl<R, const N: usize> SpscQueue<R, N> {
         R: Rmw,
     {
         let view: &SpscQueueView<R> = self;
-        view.producer
+        view.shared
             .claims
             .store(CLAIM_PRODUCER | CLAIM_CONSUMER, Ordering::Relaxed);
         (Producer::new(view, true), Consumer::new(view, true))
@@ -233,7 +237,7 @@ impl<R> SpscQueueView<R> {
         let queue = unsafe { Self::at(ptr, slots) };
         queue.producer.tail.store(0, Ordering::Relaxed);
         queue.producer.cached_head.store(0, Ordering::Relaxed);
-        queue.producer.claims.store(0, Ordering::Relaxed);
+        queue.shared.claims.store(0, Ordering::Relaxed);
         queue.consumer.head.store(0, Ordering::Relaxed);
         for slot in &queue.slots {
             slot.store(0, Ordering::Relaxed);
@@ -242,7 +246,7 @@ impl<R> SpscQueueView<R> {
         // SYNC: Release publishes the zeroed words with the configuration;
         // `open_in` reads it with Acquire. Services publish the whole
         // segment with their own READY word on top of this.
-        queue.producer.config.store(config, Ordering::Release);
+        queue.shared.config.store(config, Ordering::Release);
         Ok(queue)
     }
 
@@ -263,9 +267,9 @@ impl<R> SpscQueueView<R> {
         // SAFETY: as in `init_in`.
         let queue = unsafe { Self::at(ptr, slots) };
         let expected = (slots - capacity) | if overflow { CONFIG_OVERFLOW } else { 0 };
-        let found = queue.producer.config.load(Ordering::Acquire);
+        let found = queue.shared.config.load(Ordering::Acquire);
         if found != expected {
-            let offset = core::mem::offset_of!(ProducerWords, config);
+            let offset = core::mem::offset_of!(SpscQueueBase<(), [AtomicU32; 0]>, shared);
             return Err(PlaceError::HeaderMismatch {
                 offset,
                 expected,
@@ -291,12 +295,12 @@ impl<R> SpscQueueView<R> {
     /// reads as capacity 0: every push fails, nothing is out of range.
     pub fn capacity(&self) -> u32 {
         self.slot_count()
-            .saturating_sub(self.producer.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
+            .saturating_sub(self.shared.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
     }
 
     /// Whether a full queue lets the producer evict its oldest value.
     pub fn overflows(&self) -> bool {
-        self.producer.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0
+        self.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0
     }
 
     /// How many values the queue holds right now (a snapshot).
@@ -372,7 +376,7 @@ impl<R: Rmw> SpscQueueView<R> {
     fn claim(&self, bit: u32, endpoint: Endpoint) -> Result<(), EndpointClaimError> {
         // SYNC: Acquire pairs with the Release of the previous holder's
         // `release`, so its last position stores are visible to us.
-        let old = R::fetch_or(&self.producer.claims, bit, Ordering::AcqRel);
+        let old = R::fetch_or(&self.shared.claims, bit, Ordering::AcqRel);
         if old & bit != 0 {
             return Err(EndpointClaimError::AlreadyClaimed(endpoint));
         }
@@ -381,7 +385,7 @@ impl<R: Rmw> SpscQueueView<R> {
 
     fn release(&self, bit: u32) {
         // SYNC: Release pairs with the next claimant's Acquire.
-        R::fetch_and(&self.producer.claims, !bit, Ordering::Release);
+        R::fetch_and(&self.shared.claims, !bit, Ordering::Release);
     }
 }
 

@@ -55,7 +55,7 @@ impl<'a, R: Rmw> Producer<'a, R> {
     /// Takes at most two attempts: a lost race with the consumer means the
     /// consumer freed a slot.
     pub fn push_overflowing(&mut self, value: u32) -> Result<Option<u32>, SpscPushError> {
-        let overflow = self.queue.producer.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0;
+        let overflow = self.queue.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0;
         for _ in 0..2 {
             match self.push(value) {
                 Ok(()) => return Ok(None),

@@ -5,10 +5,11 @@
 //! reads a cycle counter, [`rounds`] interleaves the implementations with a
 //! baseline round by round, [`stats`] and [`report`] reduce the samples,
 //! [`table`] prints them and [`csv`] writes `target/bench/<suite>.csv`.
-//! Suites: [`queues`].
+//! Suites: [`queues`], [`pubsub`].
 
 mod csv;
 mod pin;
+mod pubsub;
 mod queues;
 mod report;
 mod rounds;
@@ -29,13 +30,23 @@ struct Suite {
 }
 
 /// Every suite, in the order they run.
-const SUITES: &[Suite] = &[Suite {
-    name: "queues",
-    cases: queues::CASES,
-}];
+const SUITES: &[Suite] = &[
+    Suite {
+        name: "queues",
+        cases: queues::CASES,
+    },
+    Suite {
+        name: "pubsub",
+        cases: pubsub::CASES,
+    },
+];
 
 fn main() -> ExitCode {
     let names: Vec<String> = env::args().skip(1).collect();
+    // The `pubsub` suite starts this binary again as its receiver processes.
+    if names.first().map(String::as_str) == Some(pubsub::ROLE_ARG) {
+        return pubsub::receiver_main(&names[1..]);
+    }
     let known: Vec<&str> = SUITES.iter().map(|suite| suite.name).collect();
     if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {
         eprintln!("error: unknown suite `{unknown}`; suites: {}", known.join(", "));

@@ -16,13 +16,13 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Builds a [`Publisher`].
-pub struct PublisherBuilder<P: HostPlatform, T> {
+pub struct PublisherBuilder<P: HostPlatform, T, H = ()> {
     service: Arc<ServiceInner<P>>,
     backpressure: Backpressure,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for PublisherBuilder<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for PublisherBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublisherBuilder")
             .field("backpressure", &self.backpressure)
@@ -30,7 +30,7 @@ impl<P: HostPlatform, T> fmt::Debug for PublisherBuilder<P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> PublisherBuilder<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PublisherBuilder<P, T, H> {
     pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
         Self {
             service,
@@ -47,7 +47,7 @@ impl<P: HostPlatform, T: ZeroCopySend> PublisherBuilder<P, T> {
     }
 
     /// Creates the publisher: claims a slot and creates its data region.
-    pub fn create(self) -> Result<Publisher<P, T>, PortCreateError> {
+    pub fn create(self) -> Result<Publisher<P, T, H>, PortCreateError> {
         let control = self.service.control;
         let slot = control
             .claim_port(PortKind::Publisher, self.service.node_slot.index)
@@ -92,26 +92,26 @@ fn create_region<P: HostPlatform>(name: &str, len: usize) -> Result<P::Region, R
 ///
 /// Not `Sync`: one thread at a time uses a publisher (its port's words are
 /// single-writer, INV-ONECONTEXT); it may move between threads.
-pub struct Publisher<P: HostPlatform, T> {
+pub struct Publisher<P: HostPlatform, T, H = ()> {
     port: RefCell<PublisherPort<'static, P::Rmw>>,
     region_name: String,
     /// Dropped after the port, which points into it.
     _region: P::Region,
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for Publisher<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for Publisher<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Publisher").field("region", &self.region_name).finish()
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Publisher<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
     /// Loans an uninitialised sample from the publisher's pool. If the pool
     /// is exhausted, dead subscribers are reaped first (their chunks come
     /// back) and the loan is tried once more.
-    pub fn loan_uninit(&self) -> Result<SampleMutUninit<'_, P, T>, SendError> {
+    pub fn loan_uninit(&self) -> Result<SampleMutUninit<'_, P, T, H>, SendError> {
         let loaned = self.port.borrow_mut().loan();
         let chunk = match loaned {
             Err(LoanError::OutOfChunks) => {
@@ -153,6 +153,13 @@ impl<P: HostPlatform, T: ZeroCopySend> Publisher<P, T> {
             .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast::<T>())
     }
 
+    pub(crate) fn header_ptr(&self, chunk: u32) -> *mut H {
+        let port = self.port.borrow();
+        port.data()
+            .user_header(chunk)
+            .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast::<H>())
+    }
+
     pub(crate) fn send_chunk(&self, chunk: u32) -> Delivery {
         self.port.borrow_mut().send(chunk, core::mem::size_of::<T>() as u32)
     }
@@ -162,7 +169,7 @@ impl<P: HostPlatform, T: ZeroCopySend> Publisher<P, T> {
     }
 }
 
-impl<P: HostPlatform, T> Drop for Publisher<P, T> {
+impl<P: HostPlatform, T, H> Drop for Publisher<P, T, H> {
     fn drop(&mut self) {
         self.port.get_mut().leave();
         let _ = P::Region::remove(&self.region_name);

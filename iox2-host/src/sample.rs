@@ -14,12 +14,12 @@ use std::fmt;
 
 /// A loaned sample whose payload is not written yet. Dropping it gives the
 /// chunk back unsent.
-pub struct SampleMutUninit<'p, P: HostPlatform, T: ZeroCopySend> {
-    sample: SampleMut<'p, P, T>,
+pub struct SampleMutUninit<'p, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend = ()> {
+    sample: SampleMut<'p, P, T, H>,
 }
 
-impl<'p, P: HostPlatform, T: ZeroCopySend> SampleMutUninit<'p, P, T> {
-    pub(crate) fn new(publisher: &'p Publisher<P, T>, chunk: u32) -> Self {
+impl<'p, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> SampleMutUninit<'p, P, T, H> {
+    pub(crate) fn new(publisher: &'p Publisher<P, T, H>, chunk: u32) -> Self {
         Self {
             sample: SampleMut {
                 publisher,
@@ -43,8 +43,21 @@ impl<'p, P: HostPlatform, T: ZeroCopySend> SampleMutUninit<'p, P, T> {
         }
     }
 
+    /// The user header, to write before sending (it starts out as the
+    /// pool's previous content: write all of it).
+    pub fn user_header_mut(&mut self) -> &mut MaybeUninit<H> {
+        // SAFETY: as for `payload_mut`; the header is aligned and sized for `H`.
+        unsafe {
+            &mut *self
+                .sample
+                .publisher
+                .header_ptr(self.sample.chunk)
+                .cast::<MaybeUninit<H>>()
+        }
+    }
+
     /// Writes `value` as the payload.
-    pub fn write_payload(mut self, value: T) -> SampleMut<'p, P, T> {
+    pub fn write_payload(mut self, value: T) -> SampleMut<'p, P, T, H> {
         self.payload_mut().write(value);
         self.sample
     }
@@ -54,12 +67,12 @@ impl<'p, P: HostPlatform, T: ZeroCopySend> SampleMutUninit<'p, P, T> {
     /// # Safety
     /// Every byte of the payload was written through
     /// [`SampleMutUninit::payload_mut`] with a valid `T`.
-    pub unsafe fn assume_init(self) -> SampleMut<'p, P, T> {
+    pub unsafe fn assume_init(self) -> SampleMut<'p, P, T, H> {
         self.sample
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMutUninit<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> fmt::Debug for SampleMutUninit<'_, P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SampleMutUninit")
             .field("chunk", &self.sample.chunk)
@@ -69,13 +82,19 @@ impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMutUninit<'_, P, T> 
 
 /// A loaned sample with its payload written, ready to send. Dropping it
 /// gives the chunk back unsent.
-pub struct SampleMut<'p, P: HostPlatform, T: ZeroCopySend> {
-    publisher: &'p Publisher<P, T>,
+pub struct SampleMut<'p, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend = ()> {
+    publisher: &'p Publisher<P, T, H>,
     chunk: u32,
     sent: bool,
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> SampleMut<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> SampleMut<'_, P, T, H> {
+    /// The user header, to fill in before sending.
+    pub fn user_header_mut(&mut self) -> &mut MaybeUninit<H> {
+        // SAFETY: owned by this sample until sent; aligned and sized for `H`.
+        unsafe { &mut *self.publisher.header_ptr(self.chunk).cast::<MaybeUninit<H>>() }
+    }
+
     /// Sends the sample to every connected subscriber (and the history);
     /// says how many got it.
     pub fn send(mut self) -> Delivery {
@@ -84,7 +103,7 @@ impl<P: HostPlatform, T: ZeroCopySend> SampleMut<'_, P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Deref for SampleMut<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Deref for SampleMut<'_, P, T, H> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -93,14 +112,14 @@ impl<P: HostPlatform, T: ZeroCopySend> Deref for SampleMut<'_, P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> DerefMut for SampleMut<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> DerefMut for SampleMut<'_, P, T, H> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as for `deref`; `&mut self` makes the access exclusive.
         unsafe { &mut *self.publisher.payload_ptr(self.chunk) }
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Drop for SampleMut<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Drop for SampleMut<'_, P, T, H> {
     fn drop(&mut self) {
         if !self.sent {
             self.publisher.release_chunk(self.chunk);
@@ -108,7 +127,7 @@ impl<P: HostPlatform, T: ZeroCopySend> Drop for SampleMut<'_, P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMut<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> fmt::Debug for SampleMut<'_, P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SampleMut").field("chunk", &self.chunk).finish()
     }
@@ -117,20 +136,31 @@ impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for SampleMut<'_, P, T> {
 /// A received sample: reads the payload in place in the publisher's pool.
 /// Dropping it hands the chunk back. Not `Send`: the drop writes the
 /// subscriber's completion queue, which has one producer.
-pub struct Sample<'s, P: HostPlatform, T: ZeroCopySend> {
-    pub(crate) subscriber: &'s Subscriber<P, T>,
+pub struct Sample<'s, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend = ()> {
+    pub(crate) subscriber: &'s Subscriber<P, T, H>,
     pub(crate) received: Received,
     pub(crate) header: ChunkHeader,
     pub(crate) payload: NonNull<T>,
+    pub(crate) user_header: NonNull<H>,
     /// Keeps the publisher's pool mapped while the sample lives, even if
     /// the publisher leaves or dies.
     pub(crate) _mapping: std::sync::Arc<P::Region>,
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Sample<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Sample<'_, P, T, H> {
     /// The publisher's sequence number of this sample.
     pub fn sequence(&self) -> u64 {
         self.header.sequence
+    }
+
+    /// The user header the publisher wrote.
+    ///
+    /// For `H` that is not valid for every bit pattern, a publisher that did
+    /// not write the header hands over whatever the chunk held before; use
+    /// `AnyBitPattern` header types when publishers may skip it.
+    pub fn user_header(&self) -> &H {
+        // SAFETY: as for `deref`; the header is aligned and sized for `H`.
+        unsafe { self.user_header.as_ref() }
     }
 
     /// The slot and generation of the publisher that sent it.
@@ -139,7 +169,7 @@ impl<P: HostPlatform, T: ZeroCopySend> Sample<'_, P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Deref for Sample<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Deref for Sample<'_, P, T, H> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -150,13 +180,13 @@ impl<P: HostPlatform, T: ZeroCopySend> Deref for Sample<'_, P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Drop for Sample<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Drop for Sample<'_, P, T, H> {
     fn drop(&mut self) {
         self.subscriber.release(self.received);
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> fmt::Debug for Sample<'_, P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> fmt::Debug for Sample<'_, P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sample")
             .field("received", &self.received)

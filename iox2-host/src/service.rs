@@ -72,14 +72,14 @@ struct Requested {
 /// Settings left unset take iceoryx2's defaults on create; on open, a set
 /// value must be offered by the existing service (at least as large;
 /// `safe_overflow` equal).
-pub struct PubSubBuilder<P: HostPlatform, T> {
+pub struct PubSubBuilder<P: HostPlatform, T, H = ()> {
     node: Arc<NodeInner<P>>,
     name: String,
     requested: Requested,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for PubSubBuilder<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for PubSubBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PubSubBuilder")
             .field("name", &self.name)
@@ -106,7 +106,7 @@ enum Mode {
     OpenOrCreate,
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
     setting!(/// Most publishers at once (default 2).
         max_publishers: u32);
     setting!(/// Most subscribers at once (default 8).
@@ -124,18 +124,29 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
     setting!(/// Whether a full buffer drops its oldest sample (default true).
         safe_overflow: bool);
 
+    /// Gives every sample a user header of type `U` beside its payload
+    /// (default: none, `()`); part of the service's type.
+    pub fn user_header<U: ZeroCopySend>(self) -> PubSubBuilder<P, T, U> {
+        PubSubBuilder {
+            node: self.node,
+            name: self.name,
+            requested: self.requested,
+            _payload: PhantomData,
+        }
+    }
+
     /// Creates the service; fails if it exists.
-    pub fn create(self) -> Result<PubSubService<P, T>, ServiceError> {
+    pub fn create(self) -> Result<PubSubService<P, T, H>, ServiceError> {
         self.build(Mode::Create)
     }
 
     /// Opens the existing service; fails if there is none.
-    pub fn open(self) -> Result<PubSubService<P, T>, ServiceError> {
+    pub fn open(self) -> Result<PubSubService<P, T, H>, ServiceError> {
         self.build(Mode::Open)
     }
 
     /// Opens the service, or creates it if there is none.
-    pub fn open_or_create(self) -> Result<PubSubService<P, T>, ServiceError> {
+    pub fn open_or_create(self) -> Result<PubSubService<P, T, H>, ServiceError> {
         self.build(Mode::OpenOrCreate)
     }
 
@@ -186,7 +197,7 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
         Ok(())
     }
 
-    fn build(self, mode: Mode) -> Result<PubSubService<P, T>, ServiceError> {
+    fn build(self, mode: Mode) -> Result<PubSubService<P, T, H>, ServiceError> {
         let name = ServiceName::new(&self.name).map_err(ServiceError::Name)?;
         let _lock = ServiceLock::take::<P>(name.hash())?;
         let mut buffer = RegionNameBuffer::new();
@@ -227,7 +238,7 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
         let qos = Header::new(segment).qos().map_err(ServiceError::Incompatible)?;
         self.check_offered(&qos)?;
-        let content = header_content::<P, T>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
+        let content = header_content::<P, T, H>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
         let control = Control::<P::Rmw>::open(segment, &content).map_err(ServiceError::Incompatible)?;
         ServiceInner::attach(
             self.node.clone(),
@@ -236,13 +247,13 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
             region,
             control,
             qos,
-            content_of::<T>(),
+            content_of::<T, H>(),
         )
     }
 
     fn create_new(&self, control_name: String) -> Result<ServiceInner<P>, ServiceError> {
         let qos = self.qos_to_create();
-        let content = header_content::<P, T>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
+        let content = header_content::<P, T, H>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
         let region = P::Region::create(&control_name, content.len)?;
         // SAFETY: as in `open_existing`.
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
@@ -261,7 +272,7 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubBuilder<P, T> {
             region,
             control,
             qos,
-            content_of::<T>(),
+            content_of::<T, H>(),
         )
     }
 }
@@ -282,23 +293,23 @@ fn remove_region<P: Platform>(name: &str) -> Result<(), ServiceError> {
     }
 }
 
-fn content_of<T: ZeroCopySend>() -> ChunkContent {
+fn content_of<T: ZeroCopySend, H: ZeroCopySend>() -> ChunkContent {
     ChunkContent {
         payload_size: core::mem::size_of::<T>(),
         payload_align: core::mem::align_of::<T>(),
-        header_size: 0,
-        header_align: 1,
+        header_size: core::mem::size_of::<H>(),
+        header_align: core::mem::align_of::<H>(),
     }
 }
 
-fn header_content<P: Platform, T: ZeroCopySend>(
+fn header_content<P: Platform, T: ZeroCopySend, H: ZeroCopySend>(
     name: ServiceName<'_>,
     qos: PubSubQos,
 ) -> Result<HeaderContent<'_>, ServiceError> {
     let layout = control_layout::<P::Rmw>(&qos).map_err(ServiceError::Qos)?;
-    data_layout::<P::Rmw>(&qos, &content_of::<T>()).map_err(ServiceError::Qos)?;
+    data_layout::<P::Rmw>(&qos, &content_of::<T, H>()).map_err(ServiceError::Qos)?;
     let payload = TypeDescriptor::of::<T>();
-    let user_header = TypeDescriptor::of::<()>();
+    let user_header = TypeDescriptor::of::<H>();
     Ok(HeaderContent {
         name,
         qos,
@@ -442,12 +453,12 @@ impl<P: HostPlatform> Drop for ServiceInner<P> {
 }
 
 /// An open publish-subscribe service with payload type `T`.
-pub struct PubSubService<P: HostPlatform, T> {
+pub struct PubSubService<P: HostPlatform, T, H = ()> {
     pub(crate) inner: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for PubSubService<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for PubSubService<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PubSubService")
             .field("name", &self.inner.name)
@@ -456,7 +467,7 @@ impl<P: HostPlatform, T> fmt::Debug for PubSubService<P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> PubSubService<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubService<P, T, H> {
     /// The service's name.
     pub fn name(&self) -> &str {
         &self.inner.name
@@ -468,12 +479,12 @@ impl<P: HostPlatform, T: ZeroCopySend> PubSubService<P, T> {
     }
 
     /// Starts building a publisher.
-    pub fn publisher_builder(&self) -> PublisherBuilder<P, T> {
+    pub fn publisher_builder(&self) -> PublisherBuilder<P, T, H> {
         PublisherBuilder::new(self.inner.clone())
     }
 
     /// Starts building a subscriber.
-    pub fn subscriber_builder(&self) -> SubscriberBuilder<P, T> {
+    pub fn subscriber_builder(&self) -> SubscriberBuilder<P, T, H> {
         SubscriberBuilder::new(self.inner.clone())
     }
 

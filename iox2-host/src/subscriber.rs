@@ -15,18 +15,18 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Builds a [`Subscriber`].
-pub struct SubscriberBuilder<P: HostPlatform, T> {
+pub struct SubscriberBuilder<P: HostPlatform, T, H = ()> {
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for SubscriberBuilder<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for SubscriberBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SubscriberBuilder").finish_non_exhaustive()
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> SubscriberBuilder<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> SubscriberBuilder<P, T, H> {
     pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
         Self {
             service,
@@ -35,7 +35,7 @@ impl<P: HostPlatform, T: ZeroCopySend> SubscriberBuilder<P, T> {
     }
 
     /// Creates the subscriber: claims a slot.
-    pub fn create(self) -> Result<Subscriber<P, T>, PortCreateError> {
+    pub fn create(self) -> Result<Subscriber<P, T, H>, PortCreateError> {
         let control = self.service.control;
         let slot = control
             .claim_port(PortKind::Subscriber, self.service.node_slot.index)
@@ -59,14 +59,14 @@ struct Mapping<P: HostPlatform> {
 }
 
 /// Receives samples of `T` from the service's publishers.
-pub struct Subscriber<P: HostPlatform, T> {
+pub struct Subscriber<P: HostPlatform, T, H = ()> {
     port: RefCell<SubscriberPort<'static, P::Rmw>>,
     mappings: RefCell<Vec<Option<Mapping<P>>>>,
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> T>,
+    _payload: PhantomData<fn() -> (T, H)>,
 }
 
-impl<P: HostPlatform, T> fmt::Debug for Subscriber<P, T> {
+impl<P: HostPlatform, T, H> fmt::Debug for Subscriber<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscriber")
             .field("slot", &self.port.borrow().slot())
@@ -74,9 +74,9 @@ impl<P: HostPlatform, T> fmt::Debug for Subscriber<P, T> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend> Subscriber<P, T> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Subscriber<P, T, H> {
     /// Takes the next sample, if any publisher sent one.
-    pub fn receive(&self) -> Result<Option<Sample<'_, P, T>>, ReceiveError> {
+    pub fn receive(&self) -> Result<Option<Sample<'_, P, T, H>>, ReceiveError> {
         self.update_publishers();
         let Some(received) = self.port.borrow_mut().receive()? else {
             return Ok(None);
@@ -86,12 +86,14 @@ impl<P: HostPlatform, T: ZeroCopySend> Subscriber<P, T> {
         let sample = mapping.and_then(|mapping| {
             let header = mapping.data.header(received.chunk)?;
             let payload = mapping.data.payload(received.chunk)?.cast::<T>();
+            let user_header = mapping.data.user_header(received.chunk)?.cast::<H>();
             let sized = header.payload_len as usize == core::mem::size_of::<T>();
             sized.then(|| Sample {
                 subscriber: self,
                 received,
                 header,
                 payload,
+                user_header,
                 _mapping: mapping.region.clone(),
             })
         });
@@ -154,7 +156,7 @@ impl<P: HostPlatform, T: ZeroCopySend> Subscriber<P, T> {
     }
 }
 
-impl<P: HostPlatform, T> Drop for Subscriber<P, T> {
+impl<P: HostPlatform, T, H> Drop for Subscriber<P, T, H> {
     fn drop(&mut self) {
         self.port.get_mut().leave();
     }

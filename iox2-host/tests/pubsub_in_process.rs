@@ -101,3 +101,48 @@ fn the_last_node_to_leave_removes_the_service() {
     let reopened = node.service_builder(&name).unwrap().publish_subscribe::<u8>().open();
     assert_eq!(reopened.unwrap_err(), ServiceError::DoesNotExist);
 }
+
+/// A user header as an application might define one.
+#[derive(Debug, Clone, Copy, PartialEq, iox2_host::core::payload::ZeroCopySend)]
+#[repr(C)]
+struct Stamp {
+    frame: u32,
+    exposure_us: u32,
+}
+
+#[test]
+fn user_headers_travel_with_the_payload_and_are_part_of_the_type() {
+    let node = NodeBuilder::new().name("headers").unwrap().create::<Linux>().unwrap();
+    let name = unique("headers");
+    let service = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<u64>()
+        .user_header::<Stamp>()
+        .create()
+        .unwrap();
+    let subscriber = service.subscriber_builder().create().unwrap();
+    let publisher = service.publisher_builder().create().unwrap();
+    for frame in 0..10 {
+        let mut sample = publisher.loan_uninit().unwrap();
+        sample.user_header_mut().write(Stamp {
+            frame,
+            exposure_us: 250 * frame,
+        });
+        assert_eq!(sample.write_payload(u64::from(frame) * 7).send().delivered, 1);
+        let received = subscriber.receive().unwrap().unwrap();
+        assert_eq!(
+            *received.user_header(),
+            Stamp {
+                frame,
+                exposure_us: 250 * frame
+            }
+        );
+        assert_eq!(*received, u64::from(frame) * 7);
+    }
+    let without_header = node.service_builder(&name).unwrap().publish_subscribe::<u64>().open();
+    assert!(
+        matches!(without_header, Err(ServiceError::Incompatible(_))),
+        "{without_header:?}"
+    );
+}

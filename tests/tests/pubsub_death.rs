@@ -173,8 +173,9 @@ fn slot_reused<P: HostPlatform>(test: &str) {
     let service = open_service::<P>(&node, &name, 0);
     let publisher = service.publisher_builder().create().unwrap();
     let pool = service.qos().chunks_per_publisher().unwrap();
-    // Takes subscriber slot 0 and never attaches (so it gets nothing):
-    // the child and its successor must share slot 1.
+    // Takes subscriber slot 0 and never receives (the publisher connects it
+    // anyway and overflows its buffer): the child and its successor must
+    // share slot 1. Every delivery below counts it too.
     let placeholder = service.subscriber_builder().create().unwrap();
     let mut children = Children::new();
     let child = children.spawn(test, "subscriber", &[(SERVICE_VAR, &name), (FLAGS_VAR, flags.dir())]);
@@ -191,7 +192,7 @@ fn slot_reused<P: HostPlatform>(test: &str) {
         std::thread::sleep(Duration::from_millis(1));
     }
     for _ in 0..BUFFER {
-        assert_eq!(publisher.send_copy(Checked::new(seq)).unwrap().delivered, 1);
+        assert_eq!(publisher.send_copy(Checked::new(seq)).unwrap().delivered, 2);
         seq += 1;
     }
     children.kill(child);
@@ -203,7 +204,7 @@ fn slot_reused<P: HostPlatform>(test: &str) {
     assert!(subscriber.has_publishers());
     let first_new = seq;
     for _ in 0..4 * pool {
-        assert_eq!(publisher.send_copy(Checked::new(seq)).unwrap().delivered, 1);
+        assert_eq!(publisher.send_copy(Checked::new(seq)).unwrap().delivered, 2);
         let sample = subscriber.receive().unwrap().expect("the sample just sent");
         assert_eq!(sample.seq, seq, "a stale sample of the dead subscriber's connection");
         assert!(sample.is_intact(), "{:?}", *sample);
@@ -211,9 +212,9 @@ fn slot_reused<P: HostPlatform>(test: &str) {
     }
     assert!(seq > first_new);
     assert!(subscriber.receive().unwrap().is_none());
+    drop(placeholder);
     assert_eq!(free_after_drain(&publisher), pool);
     assert_eq!(publisher.protocol_violations(), 0);
-    drop(placeholder);
 }
 
 #[test]

@@ -12,12 +12,13 @@
 //!   generation)` once the publisher has reset both queues for this pair.
 //!
 //! A publisher resets a connection only when the subscriber slot is active
-//! and `sub_attached` names the publisher's own generation: the subscriber
-//! has then detached from any previous publisher in that slot, so no stale
-//! chunk index can reach the new publisher's completion queue. A subscriber
-//! pops only while `pub_ready` names both generations. Samples carry the
-//! publisher generation and are returned only while `sub_attached` still
-//! holds it.
+//! and `sub_attached` names the publisher's own generation or none: the
+//! subscriber is then not attached to any previous publisher in that slot,
+//! so no stale chunk index can reach the new publisher's completion queue.
+//! (Connecting before the subscriber attached lets samples sent meanwhile
+//! wait in its buffer.) A subscriber pops only while it is attached and
+//! `pub_ready` names both generations. Samples carry the publisher
+//! generation and are returned only while `sub_attached` still holds it.
 
 use super::header::{Header, HeaderContent, ServiceOpenError};
 use super::layout::{ControlLayout, NODE_SLOT, PORT_SLOT, control_layout};

@@ -145,10 +145,13 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         if let Some(generation) = current {
             let wanted = pack_connection(self.slot.generation, generation);
             // SYNC: Acquire pairs with the subscriber's Release of its
-            // attachment: it has detached from any earlier publisher.
+            // attachment. Attached to us, or to nobody (a new subscriber, or
+            // one that detached from an earlier publisher in this slot): it
+            // will never return an earlier publisher's chunk here. Attached
+            // to an earlier generation: wait until it detaches.
             let attached = self.control.sub_attached(subscriber, publisher).load(Ordering::Acquire);
             if self.control.pub_ready(publisher, subscriber).load(Ordering::Relaxed) != wanted
-                && attached == self.slot.generation
+                && (attached == self.slot.generation || attached == 0)
             {
                 self.connect(subscriber, wanted);
             }

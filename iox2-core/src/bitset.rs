@@ -45,6 +45,7 @@ pub type AtomicBitset<const WORDS: usize> = AtomicBitsetBase<[AtomicU32; WORDS]>
 pub type AtomicBitsetView = AtomicBitsetBase<[AtomicU32]>;
 
 /// The words needed for `bits` bits.
+#[inline]
 pub const fn words_for(bits: u32) -> usize {
     bits.div_ceil(32) as usize
 }
@@ -94,6 +95,7 @@ impl<const WORDS: usize> core::ops::Deref for AtomicBitset<WORDS> {
 
 impl AtomicBitsetView {
     /// The size and alignment of a bitset of `bits` bits in memory.
+    #[inline]
     pub const fn layout(bits: u32) -> Result<Layout, CapacityError> {
         if bits == 0 {
             Err(CapacityError::Zero)
@@ -128,6 +130,7 @@ impl AtomicBitsetView {
     /// # Safety
     /// As for [`AtomicBitsetView::init_in`].
     #[cfg(not(iox2_loom))]
+    #[inline]
     pub unsafe fn open_in<'a>(ptr: NonNull<u8>, len: usize, bits: u32) -> Result<&'a Self, PlaceError> {
         let layout = Self::layout(bits)?;
         check_memory(ptr, len, layout)?;
@@ -148,6 +151,7 @@ impl AtomicBitsetView {
         self.words.is_empty()
     }
 
+    #[inline]
     fn locate(&self, bit: u32) -> Result<(&AtomicU32, u32), BitOutOfRangeError> {
         match self.words.get((bit / 32) as usize) {
             Some(word) => Ok((word, 1 << (bit % 32))),
@@ -156,6 +160,7 @@ impl AtomicBitsetView {
     }
 
     /// Whether `bit` is set.
+    #[inline]
     pub fn contains(&self, bit: u32) -> Result<bool, BitOutOfRangeError> {
         let (word, mask) = self.locate(bit)?;
         // SYNC: Acquire pairs with the Release of the write that set it.
@@ -163,6 +168,7 @@ impl AtomicBitsetView {
     }
 
     /// Sets `bit` in a single-writer set; returns whether it was set.
+    #[inline]
     pub fn insert_exclusive(&self, bit: u32) -> Result<bool, BitOutOfRangeError> {
         let (word, mask) = self.locate(bit)?;
         let old = word.load(Ordering::Relaxed);
@@ -172,6 +178,7 @@ impl AtomicBitsetView {
     }
 
     /// Clears `bit` in a single-writer set; returns whether it was set.
+    #[inline]
     pub fn remove_exclusive(&self, bit: u32) -> Result<bool, BitOutOfRangeError> {
         let (word, mask) = self.locate(bit)?;
         let old = word.load(Ordering::Relaxed);

@@ -125,6 +125,7 @@ impl<R, const N: usize> core::ops::Deref for FreeList<R, N> {
 
 impl<R> FreeListView<R> {
     /// The size and alignment of a list for `capacity` indices in memory.
+    #[inline]
     pub const fn layout(capacity: u32) -> Result<Layout, CapacityError> {
         crate::mpmc::MpmcQueueView::<R>::layout(capacity)
     }
@@ -145,6 +146,7 @@ impl<R> FreeListView<R> {
     /// # Safety
     /// As for [`crate::mpmc::MpmcQueueView::init_in`].
     #[cfg(not(iox2_loom))]
+    #[inline]
     pub unsafe fn open_in<'a>(ptr: NonNull<u8>, len: usize, capacity: u32) -> Result<&'a Self, PlaceError> {
         // SAFETY: forwarded from the caller.
         let queue = unsafe { crate::mpmc::MpmcQueueView::<R>::open_in(ptr, len, capacity) }?;
@@ -152,6 +154,7 @@ impl<R> FreeListView<R> {
     }
 
     #[cfg(not(iox2_loom))]
+    #[inline]
     fn wrap(queue: &crate::mpmc::MpmcQueueView<R>) -> &Self {
         let raw = queue as *const crate::mpmc::MpmcQueueView<R> as *const Self;
         // SAFETY: `FreeListBase` is `repr(transparent)` over the queue, and
@@ -160,11 +163,13 @@ impl<R> FreeListView<R> {
     }
 
     /// The number of indices the list manages.
+    #[inline]
     pub fn capacity(&self) -> u32 {
         self.queue.capacity()
     }
 
     /// How many indices are free right now (a snapshot).
+    #[inline]
     pub fn free(&self) -> u32 {
         self.queue.len()
     }
@@ -172,11 +177,13 @@ impl<R> FreeListView<R> {
 
 impl<R: Rmw> FreeListView<R> {
     /// Takes the free index that was given back longest ago. Lock-free.
+    #[inline]
     pub fn acquire(&self) -> Option<u32> {
         self.queue.pop()
     }
 
     /// Gives `index` back. Lock-free.
+    #[inline]
     pub fn release(&self, index: u32) -> Result<(), FreeListReleaseError> {
         self.queue.push(index).map_err(|e| match e {
             MpmcPushError::Full(index) => FreeListReleaseError::AlreadyFree(index),

@@ -20,6 +20,7 @@ pub const MAX_CAPACITY: u32 = 1 << 24;
 
 /// The number of slots behind a capacity: the next power of two, so 32-bit
 /// positions wrap onto the same slot.
+#[inline]
 pub const fn slots_for(capacity: u32) -> Result<u32, CapacityError> {
     if capacity == 0 {
         Err(CapacityError::Zero)
@@ -45,6 +46,7 @@ pub const fn slot_count(capacity: u32) -> usize {
 
 /// The layout of a structure with a header of `header` bytes, followed by
 /// `count` words of 4 bytes, aligned to `align`.
+#[inline]
 pub(crate) const fn words_layout(header: usize, count: u32, align: usize) -> Layout {
     let size = header + count as usize * 4;
     let size = size.div_ceil(align) * align;
@@ -58,6 +60,7 @@ pub(crate) const fn words_layout(header: usize, count: u32, align: usize) -> Lay
 
 /// Checks that `len` bytes at `ptr` can hold `layout`.
 #[cfg(not(iox2_loom))]
+#[inline]
 pub(crate) fn check_memory(ptr: NonNull<u8>, len: usize, layout: Layout) -> Result<(), PlaceError> {
     let address = ptr.as_ptr().addr();
     if !address.is_multiple_of(layout.align()) {

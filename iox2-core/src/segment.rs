@@ -57,6 +57,7 @@ impl<'a> Segment<'a> {
     }
 
     /// The address `offset` bytes in, for `size` bytes that must fit.
+    #[inline]
     pub fn at(&self, offset: usize, size: usize) -> NonNull<u8> {
         assert!(
             offset.checked_add(size).is_some_and(|end| end <= self.len),
@@ -67,6 +68,7 @@ impl<'a> Segment<'a> {
     }
 
     /// The 32-bit word at `offset` (4-aligned).
+    #[inline]
     pub fn word(&self, offset: usize) -> &'a AtomicU32 {
         assert!(offset.is_multiple_of(4), "unaligned word offset");
         let ptr = self.at(offset, 4).cast::<AtomicU32>();
@@ -77,6 +79,7 @@ impl<'a> Segment<'a> {
 
     /// The SPSC queue of `capacity` at `offset`, as it is (not validated:
     /// a queue's words can hold anything without making it unsafe).
+    #[inline]
     pub fn spsc<R>(&self, offset: usize, capacity: u32) -> &'a SpscQueueView<R> {
         let (slots, layout) = spsc_shape::<R>(capacity);
         let ptr = self.at(offset, layout);
@@ -109,6 +112,7 @@ impl<'a> Segment<'a> {
     }
 
     /// The free list of `capacity` indices at `offset`, checked.
+    #[inline]
     pub fn free_list<R>(&self, offset: usize, capacity: u32) -> Result<&'a FreeListView<R>, crate::error::PlaceError> {
         let size = free_list_size::<R>(capacity);
         let ptr = self.at(offset, size);
@@ -119,6 +123,7 @@ impl<'a> Segment<'a> {
 
 impl<'a> Segment<'a> {
     /// The bitset of `bits` bits at `offset`.
+    #[inline]
     pub fn bitset(&self, offset: usize, bits: u32) -> &'a AtomicBitsetView {
         let size = match AtomicBitsetView::layout(bits) {
             Ok(layout) => layout.size(),
@@ -133,6 +138,7 @@ impl<'a> Segment<'a> {
     }
 }
 
+#[inline]
 fn spsc_shape<R>(capacity: u32) -> (u32, usize) {
     match (slots_for(capacity), SpscQueueView::<R>::layout(capacity)) {
         (Ok(slots), Ok(layout)) => (slots, layout.size()),
@@ -140,6 +146,7 @@ fn spsc_shape<R>(capacity: u32) -> (u32, usize) {
     }
 }
 
+#[inline]
 fn free_list_size<R>(capacity: u32) -> usize {
     match FreeListView::<R>::layout(capacity) {
         Ok(layout) => layout.size(),

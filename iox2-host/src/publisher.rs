@@ -140,9 +140,10 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
         self.port.borrow().protocol_violations()
     }
 
-    /// Chunks of the pool that are free right now.
+    /// Chunks of the pool that are free, after taking back what
+    /// subscribers returned.
     pub fn free_chunks(&self) -> u32 {
-        self.port.borrow().free_chunks()
+        self.port.borrow_mut().free_chunks()
     }
 
     pub(crate) fn payload_ptr(&self, chunk: u32) -> *mut T {

@@ -139,7 +139,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> fmt::Debug for SampleMut
 pub struct Sample<'s, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend = ()> {
     pub(crate) subscriber: &'s Subscriber<P, T, H>,
     pub(crate) received: Received,
-    pub(crate) header: ChunkHeader,
+    pub(crate) data: iox2_core::pubsub::Data<'static, P::Rmw>,
     pub(crate) payload: NonNull<T>,
     pub(crate) user_header: NonNull<H>,
     /// Keeps the publisher's pool mapped while the sample lives, even if
@@ -148,9 +148,19 @@ pub struct Sample<'s, P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend = ()> {
 }
 
 impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Sample<'_, P, T, H> {
+    /// The chunk header the publisher wrote (sequence number, length).
+    pub fn chunk_header(&self) -> ChunkHeader {
+        // The chunk is in the pool: `received.chunk` was checked on receive.
+        self.data.header(self.received.chunk).unwrap_or(ChunkHeader {
+            payload_len: 0,
+            sequence: 0,
+            publisher_generation: 0,
+        })
+    }
+
     /// The publisher's sequence number of this sample.
     pub fn sequence(&self) -> u64 {
-        self.header.sequence
+        self.chunk_header().sequence
     }
 
     /// The user header the publisher wrote.
@@ -190,7 +200,6 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> fmt::Debug for Sample<'_
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sample")
             .field("received", &self.received)
-            .field("header", &self.header)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

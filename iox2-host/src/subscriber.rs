@@ -83,17 +83,16 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Subscriber<P, T, H> {
         };
         let mappings = self.mappings.borrow();
         let mapping = mappings.get(received.publisher as usize).and_then(Option::as_ref);
+        // The chunk header is not read here: a fixed-size `T` was checked
+        // when the service was opened, and reading the line the publisher
+        // just wrote would put a second cache miss on every receive.
         let sample = mapping.and_then(|mapping| {
-            let header = mapping.data.header(received.chunk)?;
-            let payload = mapping.data.payload(received.chunk)?.cast::<T>();
-            let user_header = mapping.data.user_header(received.chunk)?.cast::<H>();
-            let sized = header.payload_len as usize == core::mem::size_of::<T>();
-            sized.then(|| Sample {
+            Some(Sample {
                 subscriber: self,
                 received,
-                header,
-                payload,
-                user_header,
+                data: mapping.data,
+                payload: mapping.data.payload(received.chunk)?.cast::<T>(),
+                user_header: mapping.data.user_header(received.chunk)?.cast::<H>(),
                 _mapping: mapping.region.clone(),
             })
         });

@@ -164,6 +164,7 @@ impl<R, const N: usize> core::ops::Deref for MpmcQueue<R, N> {
 }
 
 /// A slot word: `lap` (truncated to its bits), the FULL flag, and `index`.
+#[inline]
 const fn encode(lap: u32, full: bool, index: u32, shift: u32) -> u32 {
     (lap << (shift + 1)) | ((full as u32) << shift) | index
 }
@@ -190,6 +191,7 @@ impl<R> MpmcQueueView<R> {
     const ALIGN: usize = core::mem::align_of::<MpmcQueueBase<(), [AtomicU32; 0]>>();
 
     /// The size and alignment of a queue for `capacity` indices in memory.
+    #[inline]
     pub const fn layout(capacity: u32) -> Result<Layout, CapacityError> {
         match slots_for(capacity) {
             Ok(slots) => Ok(words_layout(Self::HEADER, slots, Self::ALIGN)),
@@ -238,6 +240,7 @@ impl<R> MpmcQueueView<R> {
     /// # Safety
     /// As for [`MpmcQueueView::init_in`].
     #[cfg(not(iox2_loom))]
+    #[inline]
     pub unsafe fn open_in<'a>(ptr: NonNull<u8>, len: usize, capacity: u32) -> Result<&'a Self, PlaceError> {
         let slots = slots_for(capacity)?;
         check_memory(ptr, len, Self::layout(capacity)?)?;
@@ -260,6 +263,7 @@ impl<R> MpmcQueueView<R> {
     /// # Safety
     /// `ptr` is aligned for the queue and valid for `Self::layout` bytes for `'a`.
     #[cfg(not(iox2_loom))]
+    #[inline]
     unsafe fn at<'a>(ptr: NonNull<u8>, slots: u32) -> &'a Self {
         let raw = core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), slots as usize) as *const Self;
         // SAFETY: the slice metadata is the slot count, so the view covers
@@ -268,12 +272,14 @@ impl<R> MpmcQueueView<R> {
     }
 
     /// The number of distinct indices the queue is for.
+    #[inline]
     pub fn capacity(&self) -> u32 {
         self.slot_count()
             .saturating_sub(self.push.config.load(Ordering::Relaxed))
     }
 
     /// How many indices the queue holds right now (a snapshot).
+    #[inline]
     pub fn len(&self) -> u32 {
         let tail = self.push.tail.load(Ordering::Relaxed);
         let head = self.head.load(Ordering::Relaxed);
@@ -285,22 +291,26 @@ impl<R> MpmcQueueView<R> {
         self.len() == 0
     }
 
+    #[inline]
     fn slot_count(&self) -> u32 {
         // A power of two <= 2^24 by construction (`with_capacity`'s assert
         // or `slots_for`).
         self.slots.len() as u32
     }
 
+    #[inline]
     fn shift(&self) -> u32 {
         self.slot_count().trailing_zeros()
     }
 
+    #[inline]
     fn slot(&self, pos: u32) -> &AtomicU32 {
         // The slot count is a power of two, so the masked index is in range.
         &self.slots[(pos & (self.slot_count() - 1)) as usize]
     }
 
     /// Classifies `word` as seen by a participant at position `pos`.
+    #[inline]
     fn state(&self, word: u32, pos: u32) -> SlotState {
         let shift = self.shift();
         let lap_mask = (1u32 << (31 - shift)) - 1;
@@ -320,6 +330,7 @@ impl<R> MpmcQueueView<R> {
 
 impl<R: Rmw> MpmcQueueView<R> {
     /// Pushes `index` (unique, below the capacity). Lock-free.
+    #[inline]
     pub fn push(&self, index: u32) -> Result<(), MpmcPushError> {
         let capacity = self.capacity();
         if index >= capacity {
@@ -364,6 +375,7 @@ impl<R: Rmw> MpmcQueueView<R> {
     }
 
     /// Pops the oldest index, or `None` if the queue is empty. Lock-free.
+    #[inline]
     pub fn pop(&self) -> Option<u32> {
         let shift = self.shift();
         loop {
@@ -405,6 +417,7 @@ impl<R: Rmw> MpmcQueueView<R> {
     }
 
     /// Moves a counter from `from` to `from + 1`, unless somebody did already.
+    #[inline]
     fn advance(&self, counter: &AtomicU32, from: u32) {
         // SYNC: Release pairs with the Acquire loads of the counter. A failed
         // CAS means another participant advanced it: nothing to do.

@@ -182,10 +182,12 @@ pub struct Header<'a> {
 
 impl<'a> Header<'a> {
     /// The header at the start of `segment` (which holds at least the header).
+    #[inline]
     pub fn new(segment: Segment<'a>) -> Self {
         Self { segment }
     }
 
+    #[inline]
     fn word(&self, index: usize) -> &'a AtomicU32 {
         self.segment.word(index * 4)
     }
@@ -197,6 +199,7 @@ impl<'a> Header<'a> {
     }
 
     /// The topology generation: bumped whenever a port or node comes or goes.
+    #[inline]
     pub fn topology(&self) -> &'a AtomicU32 {
         self.word(TOPOLOGY_WORD)
     }

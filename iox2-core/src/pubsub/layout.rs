@@ -170,6 +170,7 @@ pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, Qo
 
 impl ControlLayout {
     /// Offset of connection (`publisher`, `subscriber`)'s submission queue.
+    #[inline]
     pub const fn submission_queue_at(&self, qos: &PubSubQos, publisher: u32, subscriber: u32) -> usize {
         self.connections + (publisher as usize * qos.max_subscribers as usize + subscriber as usize) * self.connection
     }

@@ -114,8 +114,10 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         self.violations
     }
 
-    /// Chunks of the pool that are free right now.
-    pub fn free_chunks(&self) -> u32 {
+    /// Chunks of the pool that are free, after taking back what
+    /// subscribers returned.
+    pub fn free_chunks(&mut self) -> u32 {
+        self.drain_all();
         self.data.free_list().free()
     }
 
@@ -261,16 +263,23 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         }
     }
 
-    /// Loans a free chunk: takes returned chunks back first, then pops the
-    /// free list (FIFO).
+    /// Loans a free chunk from the free list (FIFO). Chunks subscribers
+    /// returned are taken back only when the list is empty: in a batch,
+    /// instead of a cache miss on every loan. The pool is large enough
+    /// that taking them back then always frees one (`PubSubQos::chunks_per_publisher`).
     pub fn loan(&mut self) -> Result<u32, LoanError> {
         let max = self.control.qos().max_loaned;
         if self.loaned >= max {
             return Err(LoanError::ExceedsMaxLoans { max });
         }
         self.update_connections();
-        self.drain_all();
-        let chunk = self.data.free_list().acquire().ok_or(LoanError::OutOfChunks)?;
+        let chunk = match self.data.free_list().acquire() {
+            Some(chunk) => chunk,
+            None => {
+                self.drain_all();
+                self.data.free_list().acquire().ok_or(LoanError::OutOfChunks)?
+            }
+        };
         self.loaned += 1;
         Ok(chunk)
     }

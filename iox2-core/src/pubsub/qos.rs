@@ -147,10 +147,18 @@ impl PubSubQos {
         }
     }
 
-    /// Capacity of a completion queue (subscriber -> publisher): all a
-    /// subscriber can hold or have buffered, plus one.
+    /// Capacity of a completion queue (subscriber -> publisher): the whole
+    /// pool, so returns never have to wait for the publisher. A publisher
+    /// takes returned chunks back only when its free list runs dry (in
+    /// batches, off the critical path: ../shared/PERFORMANCE.md), and until
+    /// then every chunk it sent to one subscriber may sit in that
+    /// subscriber's completion queue.
+    #[inline]
     pub const fn completion_capacity(&self) -> u32 {
-        self.subscriber_buffer + self.max_borrowed + 1
+        match self.chunks_per_publisher() {
+            Some(chunks) => chunks,
+            None => 1,
+        }
     }
 }
 
@@ -169,7 +177,7 @@ mod tests {
         assert_eq!(qos.safe_overflow, 1);
         assert_eq!(qos.check(), Ok(()));
         assert_eq!(qos.chunks_per_publisher(), Some(8 * 4 + 2));
-        assert_eq!(qos.completion_capacity(), 5);
+        assert_eq!(qos.completion_capacity(), 34);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub enum SlotState {
 
 impl SlotState {
     /// Decodes a state word.
+    #[inline]
     pub const fn from_raw(raw: u32) -> Self {
         let generation = raw >> 16;
         match raw & STATUS_MASK {
@@ -71,6 +72,7 @@ const fn next_generation(generation: u32) -> u32 {
 }
 
 /// Reads a slot's state.
+#[inline]
 pub fn state(word: &AtomicU32) -> SlotState {
     // SYNC: Acquire pairs with the Release of the claim or release CAS.
     SlotState::from_raw(word.load(Ordering::Acquire))
@@ -110,6 +112,7 @@ pub fn release<R: Rmw>(word: &AtomicU32, generation: u32) -> bool {
 }
 
 /// Packs a connection's (publisher generation, subscriber generation).
+#[inline]
 pub const fn pack_connection(publisher: u32, subscriber: u32) -> u32 {
     (publisher << 16) | (subscriber & 0xFFFF)
 }

@@ -162,8 +162,10 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
             return Err(ReceiveError::ExceedsMaxBorrows { max });
         }
         let publishers = self.control.ports(PortKind::Publisher);
-        for step in 0..publishers {
-            let publisher = (self.next_publisher + step) % publishers;
+        let mut publisher = self.next_publisher;
+        for _ in 0..publishers {
+            // Round robin without a division: this runs on every poll.
+            publisher = if publisher + 1 >= publishers { 0 } else { publisher + 1 };
             let Some(generation) = self.attached(publisher) else {
                 continue;
             };
@@ -181,7 +183,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
             let Some(chunk) = (unsafe { queue.consumer_unchecked() }).pop() else {
                 continue;
             };
-            self.next_publisher = (publisher + 1) % publishers;
+            self.next_publisher = publisher;
             if chunk >= self.chunks {
                 return Err(ReceiveError::CorruptedIndex {
                     publisher,

@@ -16,6 +16,7 @@ pub struct Consumer<'a, R: Rmw> {
 }
 
 impl<'a, R: Rmw> Consumer<'a, R> {
+    #[inline]
     pub(super) fn new(queue: &'a SpscQueueView<R>, claimed: bool) -> Self {
         Self { queue, claimed }
     }

@@ -210,6 +210,7 @@ impl<R> SpscQueueView<R> {
     /// let layout = SpscQueueView::<NativeRmw>::layout(5).unwrap(); // 8 slots
     /// assert!(layout.size() >= 8 * 4);
     /// ```
+    #[inline]
     pub const fn layout(capacity: u32) -> Result<Layout, CapacityError> {
         match slots_for(capacity) {
             Ok(slots) => Ok(words_layout(Self::HEADER, slots, Self::ALIGN)),
@@ -284,6 +285,7 @@ impl<R> SpscQueueView<R> {
     /// # Safety
     /// `ptr` is aligned for the queue and valid for `Self::layout` bytes for `'a`.
     #[cfg(not(iox2_loom))]
+    #[inline]
     pub(crate) unsafe fn at<'a>(ptr: NonNull<u8>, slots: u32) -> &'a Self {
         let raw = core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), slots as usize) as *const Self;
         // SAFETY: the slice metadata is the slot count, so the view covers
@@ -293,6 +295,7 @@ impl<R> SpscQueueView<R> {
 
     /// The most values the queue holds. A corrupted configuration word
     /// reads as capacity 0: every push fails, nothing is out of range.
+    #[inline]
     pub fn capacity(&self) -> u32 {
         self.slot_count()
             .saturating_sub(self.shared.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
@@ -316,6 +319,7 @@ impl<R> SpscQueueView<R> {
     }
 
     /// The number of slots (a power of two).
+    #[inline]
     fn slot_count(&self) -> u32 {
         // The slot count is a power of two <= 2^24 by construction: for the
         // sized form by `with_config`'s assert, for a placed view by `slots_for`.
@@ -323,6 +327,7 @@ impl<R> SpscQueueView<R> {
     }
 
     /// The slot of position `pos`.
+    #[inline]
     fn slot(&self, pos: u32) -> &AtomicU32 {
         let index = (pos & (self.slot_count() - 1)) as usize;
         // `slots.len()` is a power of two, so the masked index is in range
@@ -331,6 +336,7 @@ impl<R> SpscQueueView<R> {
     }
 
     /// The lap tag a slot carries when it holds the entry for `pos`.
+    #[inline]
     fn tag(&self, pos: u32) -> u32 {
         let lap = pos >> self.slot_count().trailing_zeros();
         ((!lap) & 1) << 31
@@ -361,6 +367,7 @@ impl<R: Rmw> SpscQueueView<R> {
     /// No other producer handle of this queue is used while this one lives
     /// (INV-ONECONTEXT); a second producer would corrupt the queue's
     /// positions (never memory outside it).
+    #[inline]
     pub unsafe fn producer_unchecked(&self) -> Producer<'_, R> {
         Producer::new(self, false)
     }
@@ -369,6 +376,7 @@ impl<R: Rmw> SpscQueueView<R> {
     ///
     /// # Safety
     /// No other consumer handle of this queue is used while this one lives.
+    #[inline]
     pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, R> {
         Consumer::new(self, false)
     }

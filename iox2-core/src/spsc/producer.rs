@@ -19,6 +19,7 @@ pub struct Producer<'a, R: Rmw> {
 }
 
 impl<'a, R: Rmw> Producer<'a, R> {
+    #[inline]
     pub(super) fn new(queue: &'a SpscQueueView<R>, claimed: bool) -> Self {
         Self { queue, claimed }
     }
@@ -108,6 +109,7 @@ impl<'a, R: Rmw> Producer<'a, R> {
     }
 
     /// The most values the queue holds.
+    #[inline]
     pub fn capacity(&self) -> u32 {
         self.queue.capacity()
     }

@@ -36,6 +36,9 @@ pub mod static_ram;
 pub mod sync;
 pub mod wait;
 
+#[cfg(any(feature = "linux", feature = "posix"))]
+mod record_lock;
+
 #[cfg(feature = "linux")]
 pub mod linux;
 #[cfg(feature = "local")]

@@ -2,9 +2,9 @@
 //! (`/dev/shm/iox2.nodes/<name>.lock`); probers ask with `F_OFD_GETLK`.
 
 use super::errno::liveness_error;
-use super::ofd::{self, Lock, Probe};
 use crate::error::{LivenessError, check_name};
 use crate::liveness::{Liveness, NodeState};
+use crate::record_lock::{self, Lock, Owner, Probe};
 use crate::rmw::{NativeRmw, Rmw};
 use crate::sync::{AtomicU32, Ordering};
 use rustix::fd::{AsFd, OwnedFd};
@@ -95,7 +95,7 @@ fn create_locked(path: &str) -> Result<Option<LinuxToken>, Errno> {
         Err(Errno::EXIST) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let linked = match ofd::try_lock(&fd) {
+    let linked = match record_lock::try_lock(&fd, Owner::FileDescription).map_err(Errno::from_raw_os_error) {
         Ok(Lock::Acquired) => link(temp.as_str(), path),
         Ok(Lock::HeldElsewhere) => Err(Errno::AGAIN),
         Err(e) => Err(e),
@@ -136,7 +136,10 @@ impl Liveness for LinuxLiveness {
                     None => continue,
                 }
             };
-            match ofd::try_lock(&fd).map_err(liveness_error)? {
+            match record_lock::try_lock(&fd, Owner::FileDescription)
+                .map_err(Errno::from_raw_os_error)
+                .map_err(liveness_error)?
+            {
                 Lock::HeldElsewhere => return Err(LivenessError::InUse),
                 // A dead node's token, taken over — if it is still the one
                 // at `path` (not unlinked by a `remove_stale` meanwhile).
@@ -156,7 +159,10 @@ impl Liveness for LinuxLiveness {
         let Some(fd) = open_existing(&path, OFlags::RDONLY).map_err(liveness_error)? else {
             return Ok(NodeState::Unknown);
         };
-        match ofd::probe(&fd).map_err(liveness_error)? {
+        match record_lock::probe(&fd, Owner::FileDescription)
+            .map_err(Errno::from_raw_os_error)
+            .map_err(liveness_error)?
+        {
             Probe::Locked => Ok(NodeState::Alive),
             // Unlocked and still in place: dead. Unlocked because its holder
             // just left (it unlinks before it closes): unknown.
@@ -172,7 +178,10 @@ impl Liveness for LinuxLiveness {
             let Some(fd) = open_existing(&path, OFlags::RDWR).map_err(liveness_error)? else {
                 return Ok(());
             };
-            match ofd::try_lock(&fd).map_err(liveness_error)? {
+            match record_lock::try_lock(&fd, Owner::FileDescription)
+                .map_err(Errno::from_raw_os_error)
+                .map_err(liveness_error)?
+            {
                 Lock::HeldElsewhere => return Err(LivenessError::InUse),
                 // Holding the lock, nobody can take the file over while we
                 // unlink it.

@@ -14,7 +14,6 @@ mod errno;
 mod futex;
 mod liveness;
 mod mapping;
-mod ofd;
 mod region;
 mod wait;
 mod waitv;

@@ -2,10 +2,10 @@
 //! process; a node lives while its process holds that lock.
 
 use super::process_lock::{self, ProcessLock};
-use super::record_lock::{self, Lock};
 use super::token_file::{self, MAX_NAME_LEN};
 use crate::error::{LivenessError, check_name};
 use crate::liveness::{Liveness, NodeState};
+use crate::record_lock::{self, Lock, Owner};
 use std::collections::BTreeMap;
 use std::string::String;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -106,7 +106,7 @@ fn take_over(path: &str, owner: &str, me: &str, serial: u64) -> Result<Takeover,
     let Some(file) = token_file::open(path)? else {
         return Ok(Takeover::Raced);
     };
-    if record_lock::try_lock(&file)? == Lock::HeldElsewhere {
+    if record_lock::try_lock(&file, Owner::Process)? == Lock::HeldElsewhere {
         return Ok(Takeover::Raced);
     }
     if !token_file::is_at(&file, path)? || token_file::read_owner_of(&file)? != owner {
@@ -219,7 +219,7 @@ impl Liveness for PosixLiveness {
                 continue;
             };
             // A held lock means another process is taking the token over.
-            if record_lock::try_lock(&file).map_err(LivenessError::Os)? == Lock::HeldElsewhere {
+            if record_lock::try_lock(&file, Owner::Process).map_err(LivenessError::Os)? == Lock::HeldElsewhere {
                 return Err(LivenessError::InUse);
             }
             let unchanged = token_file::is_at(&file, &path).map_err(LivenessError::Os)?

@@ -19,7 +19,6 @@ mod liveness;
 mod mapping;
 mod os;
 mod process_lock;
-mod record_lock;
 mod region;
 mod registry;
 mod shm;

@@ -4,8 +4,8 @@
 
 use super::clock;
 use super::os::{ensure_dir, errno_of};
-use super::record_lock::{self, Lock, Probe};
 use crate::liveness::NodeState;
+use crate::record_lock::{self, Lock, Owner, Probe};
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
@@ -73,7 +73,7 @@ impl ProcessLock {
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(errno_of(&e)),
             };
-            let locked = match record_lock::try_lock(&file) {
+            let locked = match record_lock::try_lock(&file, Owner::Process) {
                 Ok(Lock::Acquired) => std::fs::rename(&hidden, lock_path(&id)).map_err(|e| errno_of(&e)),
                 Ok(Lock::HeldElsewhere) => Err(libc::EAGAIN),
                 Err(e) => Err(e),
@@ -113,7 +113,7 @@ pub(crate) fn state_of(id: &str) -> Result<NodeState, i32> {
     };
     // Closing `file` afterwards is harmless: this process holds no lock on
     // another process's lock file.
-    match record_lock::probe(&file)? {
+    match record_lock::probe(&file, Owner::Process)? {
         Probe::Locked => Ok(NodeState::Alive),
         Probe::Unlocked => Ok(NodeState::Dead),
     }

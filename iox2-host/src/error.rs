@@ -115,12 +115,22 @@ impl core::error::Error for PortCreateError {}
 pub enum SendError {
     /// No chunk could be loaned.
     Loan(LoanError),
+    /// A slice longer than the service's `max_slice_len`.
+    SliceTooLong {
+        /// The length asked for.
+        len: usize,
+        /// The service's maximum.
+        max: u32,
+    },
 }
 
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Loan(e) => write!(f, "cannot loan a sample: {e}"),
+            Self::SliceTooLong { len, max } => {
+                write!(f, "a slice of {len} elements exceeds the service's max_slice_len {max}")
+            }
         }
     }
 }

@@ -21,6 +21,7 @@
 mod error;
 mod lock;
 mod node;
+mod payload;
 mod publisher;
 mod sample;
 mod service;
@@ -31,6 +32,7 @@ pub use iox2_core as core;
 pub use iox2_platform as platform;
 pub use lock::HostPlatform;
 pub use node::{Node, NodeBuilder};
+pub use payload::Payload;
 pub use publisher::{Publisher, PublisherBuilder};
 pub use sample::{Sample, SampleMut, SampleMutUninit};
 pub use service::{PubSubBuilder, PubSubService, ServiceBuilder};

@@ -3,6 +3,7 @@
 
 use crate::error::{PortCreateError, SendError};
 use crate::lock::HostPlatform;
+use crate::payload::Payload;
 use crate::sample::SampleMutUninit;
 use crate::service::{ServiceInner, data_region_name};
 use core::cell::RefCell;
@@ -16,13 +17,13 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Builds a [`Publisher`].
-pub struct PublisherBuilder<P: HostPlatform, T, H = ()> {
+pub struct PublisherBuilder<P: HostPlatform, T: ?Sized, H = ()> {
     service: Arc<ServiceInner<P>>,
     backpressure: Backpressure,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for PublisherBuilder<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for PublisherBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublisherBuilder")
             .field("backpressure", &self.backpressure)
@@ -30,7 +31,7 @@ impl<P: HostPlatform, T, H> fmt::Debug for PublisherBuilder<P, T, H> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PublisherBuilder<P, T, H> {
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, T, H> {
     pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
         Self {
             service,
@@ -92,26 +93,26 @@ fn create_region<P: HostPlatform>(name: &str, len: usize) -> Result<P::Region, R
 ///
 /// Not `Sync`: one thread at a time uses a publisher (its port's words are
 /// single-writer, INV-ONECONTEXT); it may move between threads.
-pub struct Publisher<P: HostPlatform, T, H = ()> {
+pub struct Publisher<P: HostPlatform, T: ?Sized, H = ()> {
     port: RefCell<PublisherPort<'static, P::Rmw>>,
     region_name: String,
     /// Dropped after the port, which points into it.
     _region: P::Region,
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for Publisher<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for Publisher<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Publisher").field("region", &self.region_name).finish()
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
-    /// Loans an uninitialised sample from the publisher's pool. If the pool
-    /// is exhausted, dead subscribers are reaped first (their chunks come
-    /// back) and the loan is tried once more.
-    pub fn loan_uninit(&self) -> Result<SampleMutUninit<'_, P, T, H>, SendError> {
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Publisher<P, T, H> {
+    /// Loans a chunk for `len` elements. If the pool is exhausted, dead
+    /// subscribers are reaped first (their chunks come back) and the loan is
+    /// tried once more.
+    fn loan_chunk(&self, len: usize) -> Result<SampleMutUninit<'_, P, T, H>, SendError> {
         let loaned = self.port.borrow_mut().loan();
         let chunk = match loaned {
             Err(LoanError::OutOfChunks) => {
@@ -120,12 +121,13 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
             }
             other => other?,
         };
-        Ok(SampleMutUninit::new(self, chunk))
-    }
-
-    /// Sends a copy of `value`.
-    pub fn send_copy(&self, value: T) -> Result<Delivery, SendError> {
-        Ok(self.loan_uninit()?.write_payload(value).send())
+        let port = self.port.borrow();
+        let (Some(payload), Some(header)) = (port.data().payload(chunk), port.data().user_header(chunk)) else {
+            // Only the publisher writes its free list; an index beyond the
+            // pool cannot come out of it. Reported, never dereferenced.
+            return Err(SendError::Loan(LoanError::OutOfChunks));
+        };
+        Ok(SampleMutUninit::new(self, chunk, len, payload, header.cast::<H>()))
     }
 
     /// Connects new subscribers and disconnects departed ones now (loans
@@ -146,23 +148,9 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
         self.port.borrow_mut().free_chunks()
     }
 
-    pub(crate) fn payload_ptr(&self, chunk: u32) -> *mut T {
-        let port = self.port.borrow();
-        // A loaned chunk is in the pool: `payload` is `Some`.
-        port.data()
-            .payload(chunk)
-            .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast::<T>())
-    }
-
-    pub(crate) fn header_ptr(&self, chunk: u32) -> *mut H {
-        let port = self.port.borrow();
-        port.data()
-            .user_header(chunk)
-            .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast::<H>())
-    }
-
-    pub(crate) fn send_chunk(&self, chunk: u32) -> Delivery {
-        self.port.borrow_mut().send(chunk, core::mem::size_of::<T>() as u32)
+    pub(crate) fn send_chunk(&self, chunk: u32, payload_bytes: usize) -> Delivery {
+        // At most `max_slice_len` elements of a `u32`-sized layout.
+        self.port.borrow_mut().send(chunk, payload_bytes as u32)
     }
 
     pub(crate) fn release_chunk(&self, chunk: u32) {
@@ -170,7 +158,39 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
     }
 }
 
-impl<P: HostPlatform, T, H> Drop for Publisher<P, T, H> {
+impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Publisher<P, T, H> {
+    /// Loans an uninitialised sample from the publisher's pool.
+    pub fn loan_uninit(&self) -> Result<SampleMutUninit<'_, P, T, H>, SendError> {
+        self.loan_chunk(1)
+    }
+
+    /// Sends a copy of `value`.
+    pub fn send_copy(&self, value: T) -> Result<Delivery, SendError> {
+        Ok(self.loan_uninit()?.write_payload(value).send())
+    }
+}
+
+impl<P: HostPlatform, E: ZeroCopySend, H: ZeroCopySend> Publisher<P, [E], H> {
+    /// Loans an uninitialised slice of `len` elements; at most the
+    /// service's `max_slice_len`.
+    pub fn loan_slice_uninit(&self, len: usize) -> Result<SampleMutUninit<'_, P, [E], H>, SendError> {
+        let max = self.service.qos.max_slice_len;
+        if len > max as usize {
+            return Err(SendError::SliceTooLong { len, max });
+        }
+        self.loan_chunk(len)
+    }
+
+    /// Sends a copy of `values`.
+    pub fn send_slice_copy(&self, values: &[E]) -> Result<Delivery, SendError>
+    where
+        E: Copy,
+    {
+        Ok(self.loan_slice_uninit(values.len())?.write_from_slice(values).send())
+    }
+}
+
+impl<P: HostPlatform, T: ?Sized, H> Drop for Publisher<P, T, H> {
     fn drop(&mut self) {
         self.port.get_mut().leave();
         let _ = P::Region::remove(&self.region_name);

@@ -11,6 +11,7 @@
 use crate::error::ServiceError;
 use crate::lock::{HostPlatform, ServiceLock};
 use crate::node::{NodeInner, token_name};
+use crate::payload::Payload;
 use crate::publisher::PublisherBuilder;
 use crate::subscriber::SubscriberBuilder;
 use core::marker::PhantomData;
@@ -43,8 +44,10 @@ impl<P: HostPlatform> ServiceBuilder<P> {
         Self { node, name }
     }
 
-    /// A publish-subscribe service with payload type `T`.
-    pub fn publish_subscribe<T: ZeroCopySend>(self) -> PubSubBuilder<P, T> {
+    /// A publish-subscribe service with payload type `T`: a
+    /// `ZeroCopySend` value, or a slice `[E]` of them (see
+    /// [`PubSubBuilder::max_slice_len`]).
+    pub fn publish_subscribe<T: ?Sized + Payload>(self) -> PubSubBuilder<P, T> {
         PubSubBuilder {
             node: self.node,
             name: self.name,
@@ -65,6 +68,7 @@ struct Requested {
     max_loaned: Option<u32>,
     max_borrowed: Option<u32>,
     safe_overflow: Option<bool>,
+    max_slice_len: Option<u32>,
 }
 
 /// Builds a publish-subscribe service: settings, then create or open.
@@ -72,14 +76,14 @@ struct Requested {
 /// Settings left unset take iceoryx2's defaults on create; on open, a set
 /// value must be offered by the existing service (at least as large;
 /// `safe_overflow` equal).
-pub struct PubSubBuilder<P: HostPlatform, T, H = ()> {
+pub struct PubSubBuilder<P: HostPlatform, T: ?Sized, H = ()> {
     node: Arc<NodeInner<P>>,
     name: String,
     requested: Requested,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for PubSubBuilder<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for PubSubBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PubSubBuilder")
             .field("name", &self.name)
@@ -106,7 +110,12 @@ enum Mode {
     OpenOrCreate,
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
+impl<P: HostPlatform, E: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, [E], H> {
+    setting!(/// For a slice payload, the most elements per sample (default 1).
+        max_slice_len: u32);
+}
+
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, H> {
     setting!(/// Most publishers at once (default 2).
         max_publishers: u32);
     setting!(/// Most subscribers at once (default 8).
@@ -162,7 +171,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
             max_loaned: r.max_loaned.unwrap_or(d.max_loaned),
             max_borrowed: r.max_borrowed.unwrap_or(d.max_borrowed),
             safe_overflow: r.safe_overflow.map_or(d.safe_overflow, u32::from),
-            max_slice_len: 1,
+            max_slice_len: r.max_slice_len.unwrap_or(1),
         }
     }
 
@@ -177,6 +186,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
             ("history", r.history, offered.history),
             ("max_loaned", r.max_loaned, offered.max_loaned),
             ("max_borrowed", r.max_borrowed, offered.max_borrowed),
+            ("max_slice_len", r.max_slice_len, offered.max_slice_len),
         ];
         for (setting, requested, offered) in at_least {
             if let Some(requested) = requested.filter(|&requested| requested > offered) {
@@ -247,7 +257,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
             region,
             control,
             qos,
-            content_of::<T, H>(),
+            content_of::<T, H>(&qos),
         )
     }
 
@@ -272,7 +282,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubBuilder<P, T, H> {
             region,
             control,
             qos,
-            content_of::<T, H>(),
+            content_of::<T, H>(&qos),
         )
     }
 }
@@ -293,22 +303,25 @@ fn remove_region<P: Platform>(name: &str) -> Result<(), ServiceError> {
     }
 }
 
-fn content_of<T: ZeroCopySend, H: ZeroCopySend>() -> ChunkContent {
+/// What a chunk holds: the payload (`max_slice_len` elements for a slice)
+/// and the user header.
+fn content_of<T: ?Sized + Payload, H: ZeroCopySend>(qos: &PubSubQos) -> ChunkContent {
+    let elements = if T::IS_SLICE { qos.max_slice_len as usize } else { 1 };
     ChunkContent {
-        payload_size: core::mem::size_of::<T>(),
-        payload_align: core::mem::align_of::<T>(),
+        payload_size: T::ELEMENT_SIZE.saturating_mul(elements),
+        payload_align: T::ALIGN,
         header_size: core::mem::size_of::<H>(),
         header_align: core::mem::align_of::<H>(),
     }
 }
 
-fn header_content<P: Platform, T: ZeroCopySend, H: ZeroCopySend>(
+fn header_content<P: Platform, T: ?Sized + Payload, H: ZeroCopySend>(
     name: ServiceName<'_>,
     qos: PubSubQos,
 ) -> Result<HeaderContent<'_>, ServiceError> {
     let layout = control_layout::<P::Rmw>(&qos).map_err(ServiceError::Qos)?;
-    data_layout::<P::Rmw>(&qos, &content_of::<T, H>()).map_err(ServiceError::Qos)?;
-    let payload = TypeDescriptor::of::<T>();
+    data_layout::<P::Rmw>(&qos, &content_of::<T, H>(&qos)).map_err(ServiceError::Qos)?;
+    let payload = T::descriptor();
     let user_header = TypeDescriptor::of::<H>();
     Ok(HeaderContent {
         name,
@@ -453,12 +466,12 @@ impl<P: HostPlatform> Drop for ServiceInner<P> {
 }
 
 /// An open publish-subscribe service with payload type `T`.
-pub struct PubSubService<P: HostPlatform, T, H = ()> {
+pub struct PubSubService<P: HostPlatform, T: ?Sized, H = ()> {
     pub(crate) inner: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for PubSubService<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for PubSubService<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PubSubService")
             .field("name", &self.inner.name)
@@ -467,7 +480,7 @@ impl<P: HostPlatform, T, H> fmt::Debug for PubSubService<P, T, H> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> PubSubService<P, T, H> {
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubService<P, T, H> {
     /// The service's name.
     pub fn name(&self) -> &str {
         &self.inner.name

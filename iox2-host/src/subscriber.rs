@@ -3,6 +3,7 @@
 
 use crate::error::PortCreateError;
 use crate::lock::HostPlatform;
+use crate::payload::Payload;
 use crate::sample::Sample;
 use crate::service::{ServiceInner, data_region_name};
 use core::cell::RefCell;
@@ -15,18 +16,18 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Builds a [`Subscriber`].
-pub struct SubscriberBuilder<P: HostPlatform, T, H = ()> {
+pub struct SubscriberBuilder<P: HostPlatform, T: ?Sized, H = ()> {
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for SubscriberBuilder<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for SubscriberBuilder<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SubscriberBuilder").finish_non_exhaustive()
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> SubscriberBuilder<P, T, H> {
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> SubscriberBuilder<P, T, H> {
     pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
         Self {
             service,
@@ -59,14 +60,14 @@ struct Mapping<P: HostPlatform> {
 }
 
 /// Receives samples of `T` from the service's publishers.
-pub struct Subscriber<P: HostPlatform, T, H = ()> {
+pub struct Subscriber<P: HostPlatform, T: ?Sized, H = ()> {
     port: RefCell<SubscriberPort<'static, P::Rmw>>,
     mappings: RefCell<Vec<Option<Mapping<P>>>>,
     service: Arc<ServiceInner<P>>,
-    _payload: PhantomData<fn() -> (T, H)>,
+    _payload: PhantomData<fn(&T, &H)>,
 }
 
-impl<P: HostPlatform, T, H> fmt::Debug for Subscriber<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for Subscriber<P, T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscriber")
             .field("slot", &self.port.borrow().slot())
@@ -74,7 +75,7 @@ impl<P: HostPlatform, T, H> fmt::Debug for Subscriber<P, T, H> {
     }
 }
 
-impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Subscriber<P, T, H> {
+impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> {
     /// Takes the next sample, if any publisher sent one.
     pub fn receive(&self) -> Result<Option<Sample<'_, P, T, H>>, ReceiveError> {
         self.update_publishers();
@@ -83,15 +84,25 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Subscriber<P, T, H> {
         };
         let mappings = self.mappings.borrow();
         let mapping = mappings.get(received.publisher as usize).and_then(Option::as_ref);
-        // The chunk header is not read here: a fixed-size `T` was checked
-        // when the service was opened, and reading the line the publisher
-        // just wrote would put a second cache miss on every receive.
+        // A single value's chunk header is not read here: its size was
+        // checked when the service was opened, and reading the line the
+        // publisher just wrote would put a second cache miss on every
+        // receive. A slice's length comes from the header, checked against
+        // the service's maximum (INV-DISTRUST).
+        let max_slice_len = self.service.qos.max_slice_len as usize;
         let sample = mapping.and_then(|mapping| {
+            let len = if T::IS_SLICE {
+                let bytes = mapping.data.header(received.chunk)?.payload_len as usize;
+                let len = bytes / T::ELEMENT_SIZE.max(1);
+                (len <= max_slice_len && len * T::ELEMENT_SIZE == bytes).then_some(len)?
+            } else {
+                1
+            };
             Some(Sample {
                 subscriber: self,
                 received,
                 data: mapping.data,
-                payload: mapping.data.payload(received.chunk)?.cast::<T>(),
+                payload: T::at(mapping.data.payload(received.chunk)?, len),
                 user_header: mapping.data.user_header(received.chunk)?.cast::<H>(),
                 _mapping: mapping.region.clone(),
             })
@@ -155,7 +166,7 @@ impl<P: HostPlatform, T: ZeroCopySend, H: ZeroCopySend> Subscriber<P, T, H> {
     }
 }
 
-impl<P: HostPlatform, T, H> Drop for Subscriber<P, T, H> {
+impl<P: HostPlatform, T: ?Sized, H> Drop for Subscriber<P, T, H> {
     fn drop(&mut self) {
         self.port.get_mut().leave();
     }

@@ -146,3 +146,53 @@ fn user_headers_travel_with_the_payload_and_are_part_of_the_type() {
         "{without_header:?}"
     );
 }
+
+#[test]
+fn slices_of_any_length_up_to_the_maximum() {
+    use iox2_host::SendError;
+    let node = NodeBuilder::new().name("slices").unwrap().create::<Posix>().unwrap();
+    let name = unique("slices");
+    let service = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<[u32]>()
+        .max_slice_len(100)
+        .create()
+        .unwrap();
+    let subscriber = service.subscriber_builder().create().unwrap();
+    let publisher = service.publisher_builder().create().unwrap();
+    for len in [0usize, 1, 7, 100] {
+        let sample = publisher
+            .loan_slice_uninit(len)
+            .unwrap()
+            .write_from_fn(|i| (len * 1000 + i) as u32);
+        assert_eq!(sample.len(), len);
+        assert_eq!(sample.send().delivered, 1);
+        let received = subscriber.receive().unwrap().unwrap();
+        assert_eq!(received.len(), len);
+        assert!(received.iter().enumerate().all(|(i, &v)| v == (len * 1000 + i) as u32));
+    }
+    publisher.send_slice_copy(&[5, 6, 7]).unwrap();
+    assert_eq!(&*subscriber.receive().unwrap().unwrap(), &[5, 6, 7]);
+    assert_eq!(
+        publisher.loan_slice_uninit(101).unwrap_err(),
+        SendError::SliceTooLong { len: 101, max: 100 }
+    );
+
+    let bigger = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<[u32]>()
+        .max_slice_len(200)
+        .open();
+    assert_eq!(
+        bigger.unwrap_err(),
+        ServiceError::Insufficient {
+            setting: "max_slice_len",
+            offered: 100,
+            requested: 200
+        }
+    );
+    let single = node.service_builder(&name).unwrap().publish_subscribe::<u32>().open();
+    assert!(matches!(single, Err(ServiceError::Incompatible(_))), "{single:?}");
+}

@@ -89,13 +89,17 @@ impl<'a> Segment<'a> {
         unsafe { SpscQueueView::at(ptr, slots) }
     }
 
-    /// Writes a fresh SPSC queue of `capacity` at `offset`.
-    pub fn init_spsc<R>(&self, offset: usize, capacity: u32, overflow: bool) -> &'a SpscQueueView<R> {
-        let (_, layout) = spsc_shape::<R>(capacity);
+    /// Writes a fresh SPSC queue laid out for `room` values at `offset`,
+    /// holding at most `capacity <= room` of them.
+    pub fn init_spsc<R>(&self, offset: usize, room: u32, capacity: u32, overflow: bool) -> &'a SpscQueueView<R> {
+        let (_, layout) = spsc_shape::<R>(room);
         let ptr = self.at(offset, layout);
         // SAFETY: in bounds; the caller owns the queue's words by protocol.
-        match unsafe { SpscQueueView::init_in(ptr, layout, capacity, overflow) } {
-            Ok(queue) => queue,
+        match unsafe { SpscQueueView::init_in(ptr, layout, room, overflow) } {
+            Ok(queue) => {
+                queue.restrict_capacity(capacity);
+                queue
+            }
             Err(e) => panic!("a layout placed a queue badly: {e}"),
         }
     }

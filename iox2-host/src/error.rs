@@ -96,6 +96,13 @@ pub enum PortCreateError {
     Region(RegionError),
     /// A publisher's data region is not what its header says.
     Data(DataOpenError),
+    /// A subscriber buffer of 0, or larger than the service's.
+    InvalidBufferSize {
+        /// The size asked for.
+        requested: u32,
+        /// The service's `subscriber_buffer`.
+        max: u32,
+    },
 }
 
 impl fmt::Display for PortCreateError {
@@ -104,6 +111,9 @@ impl fmt::Display for PortCreateError {
             Self::ExceedsMaxPorts => write!(f, "the service has as many ports of this kind as it allows"),
             Self::Region(e) => write!(f, "data region: {e}"),
             Self::Data(e) => write!(f, "data region: {e}"),
+            Self::InvalidBufferSize { requested, max } => {
+                write!(f, "a subscriber buffer of {requested} samples (1..={max} allowed)")
+            }
         }
     }
 }

@@ -434,6 +434,9 @@ impl<P: HostPlatform> ServiceInner<P> {
                     .store(0, iox2_core::sync::Ordering::Release);
             }
             let _ = remove_region::<P>(&data_region_name(&self.name, port.index, port.generation));
+        } else {
+            // Likewise the dead subscriber's row: not ready for the next holder.
+            self.control.reset_subscriber_row(port.index);
         }
         self.control.release_port(kind, port);
     }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 /// Builds a [`Subscriber`].
 pub struct SubscriberBuilder<P: HostPlatform, T: ?Sized, H = ()> {
     service: Arc<ServiceInner<P>>,
+    buffer: Option<u32>,
     _payload: PhantomData<fn(&T, &H)>,
 }
 
@@ -31,17 +32,30 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> SubscriberBuilder<P,
     pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
         Self {
             service,
+            buffer: None,
             _payload: PhantomData,
         }
     }
 
+    /// This subscriber's buffer: 1 up to the service's `subscriber_buffer`
+    /// (the default).
+    pub fn buffer_size(mut self, samples: u32) -> Self {
+        self.buffer = Some(samples);
+        self
+    }
+
     /// Creates the subscriber: claims a slot.
     pub fn create(self) -> Result<Subscriber<P, T, H>, PortCreateError> {
+        let max = self.service.qos.subscriber_buffer;
+        let buffer = self.buffer.unwrap_or(max);
+        if buffer == 0 || buffer > max {
+            return Err(PortCreateError::InvalidBufferSize { requested: buffer, max });
+        }
         let control = self.service.control;
         let slot = control
             .claim_port(PortKind::Subscriber, self.service.node_slot.index)
             .ok_or(PortCreateError::ExceedsMaxPorts)?;
-        let port = SubscriberPort::new(control, slot, self.service.data_layout.chunks);
+        let port = SubscriberPort::new(control, slot, self.service.data_layout.chunks, buffer);
         let mappings = (0..self.service.qos.max_publishers).map(|_| None).collect();
         Ok(Subscriber {
             port: RefCell::new(port),

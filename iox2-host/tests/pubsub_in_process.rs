@@ -196,3 +196,32 @@ fn slices_of_any_length_up_to_the_maximum() {
     let single = node.service_builder(&name).unwrap().publish_subscribe::<u32>().open();
     assert!(matches!(single, Err(ServiceError::Incompatible(_))), "{single:?}");
 }
+
+#[test]
+fn a_subscriber_may_choose_a_smaller_buffer() {
+    use iox2_host::PortCreateError;
+    let node = NodeBuilder::new().name("buffers").unwrap().create::<Linux>().unwrap();
+    let service = node
+        .service_builder(&unique("buffers"))
+        .unwrap()
+        .publish_subscribe::<u64>()
+        .subscriber_buffer(4)
+        .create()
+        .unwrap();
+    let newest_only = service.subscriber_builder().buffer_size(1).create().unwrap();
+    let default = service.subscriber_builder().create().unwrap();
+    let publisher = service.publisher_builder().create().unwrap();
+    assert!(newest_only.has_publishers() && default.has_publishers());
+    for value in 0..10u64 {
+        assert_eq!(publisher.send_copy(value).unwrap().delivered, 2);
+    }
+    let drain = |subscriber: &Subscriber<Linux, u64>| {
+        core::iter::from_fn(|| subscriber.receive().unwrap().map(|sample| *sample)).collect::<Vec<_>>()
+    };
+    assert_eq!(drain(&newest_only), [9]);
+    assert_eq!(drain(&default), [6, 7, 8, 9]);
+    assert_eq!(
+        service.subscriber_builder().buffer_size(5).create().unwrap_err(),
+        PortCreateError::InvalidBufferSize { requested: 5, max: 4 }
+    );
+}

@@ -3,8 +3,11 @@
 //!
 //! # Connection handshake (INV-EPOCH)
 //! Connection (publisher slot `p`, subscriber slot `j`) has two words:
-//! - `sub_attached[j][p]`, written by subscriber `j` only: the generation of
-//!   the publisher in slot `p` whose data segment it has mapped (0: none).
+//! - `sub_attached[j][p]`, written by subscriber `j` only (or by whoever
+//!   reaps it once it is dead): the generation of the publisher in slot `p`
+//!   whose data segment it has mapped; [`DETACHED`] when ready but attached
+//!   to nobody; [`NOT_READY`] before a new subscriber has written its
+//!   settings, and after one left or was reaped.
 //!   Before it attaches to a new generation it detaches from the old one
 //!   and stops returning that publisher's chunks.
 //! - `pub_ready[p][j]`, written by publisher `p` only (or by whoever reaps
@@ -12,7 +15,7 @@
 //!   generation)` once the publisher has reset both queues for this pair.
 //!
 //! A publisher resets a connection only when the subscriber slot is active
-//! and `sub_attached` names the publisher's own generation or none: the
+//! and `sub_attached` names the publisher's own generation or DETACHED: the
 //! subscriber is then not attached to any previous publisher in that slot,
 //! so no stale chunk index can reach the new publisher's completion queue.
 //! (Connecting before the subscriber attached lets samples sent meanwhile
@@ -29,6 +32,12 @@ use crate::spsc::SpscQueueView;
 use crate::sync::{AtomicU32, Ordering};
 use core::marker::PhantomData;
 use iox2_platform::rmw::Rmw;
+
+/// `sub_attached` value: the row is not ready (a fresh, departed or reaped
+/// subscriber slot); no publisher may connect.
+pub const NOT_READY: u32 = 0;
+/// `sub_attached` value: ready, attached to no publisher of this slot.
+pub const DETACHED: u32 = u32::MAX;
 
 /// Which kind of port a slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,16 +248,51 @@ impl<'a, R: Rmw> Control<'a, R> {
         self.segment.spsc(offset, self.qos.completion_capacity())
     }
 
+    /// The buffer size subscriber slot `subscriber` asked for: 1..=the
+    /// service's `subscriber_buffer` (a stored 0 or larger value, e.g. from
+    /// a faulty peer, means the service's).
+    pub fn subscriber_buffer(&self, subscriber: u32) -> u32 {
+        let word = self
+            .segment
+            .word(self.layout.subscribers + subscriber as usize * PORT_SLOT + 4);
+        match word.load(Ordering::Acquire) {
+            requested @ 1.. if requested <= self.qos.subscriber_buffer => requested,
+            _ => self.qos.subscriber_buffer,
+        }
+    }
+
+    /// Records the buffer size the subscriber in slot `subscriber` wants
+    /// (before it attaches to any publisher).
+    pub fn set_subscriber_buffer(&self, subscriber: u32, buffer: u32) {
+        let word = self
+            .segment
+            .word(self.layout.subscribers + subscriber as usize * PORT_SLOT + 4);
+        // SYNC: Release; the publisher reads it after its Acquire of the
+        // subscriber's slot claim or attachment, which come after this.
+        word.store(buffer, Ordering::Release);
+    }
+
+    /// Marks subscriber `subscriber`'s row not ready: when it leaves, and
+    /// when a reaper frees a dead subscriber's slot (before the release, so
+    /// the next holder starts from a row no publisher acts on).
+    pub fn reset_subscriber_row(&self, subscriber: u32) {
+        for publisher in 0..self.qos.max_publishers {
+            self.sub_attached(subscriber, publisher)
+                .store(NOT_READY, Ordering::Release);
+        }
+    }
+
     /// Resets both queues of a connection (the publisher's step of the
-    /// handshake, before it stores `pub_ready`).
+    /// handshake, before it stores `pub_ready`); the submission queue holds
+    /// the subscriber's chosen buffer size.
     pub fn reset_connection(&self, publisher: u32, subscriber: u32) {
         let offset = self.layout.submission_queue_at(&self.qos, publisher, subscriber);
+        let buffer = self.qos.subscriber_buffer;
+        let overflow = self.qos.safe_overflow == 1;
         self.segment
-            .init_spsc::<R>(offset, self.qos.subscriber_buffer, self.qos.safe_overflow == 1);
-        self.segment.init_spsc::<R>(
-            offset + self.layout.completion_queue,
-            self.qos.completion_capacity(),
-            false,
-        );
+            .init_spsc::<R>(offset, buffer, self.subscriber_buffer(subscriber), overflow);
+        let completion = self.qos.completion_capacity();
+        self.segment
+            .init_spsc::<R>(offset + self.layout.completion_queue, completion, completion, false);
     }
 }

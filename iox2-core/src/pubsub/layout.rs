@@ -10,8 +10,8 @@
 //! ```text
 //! header                          (see header.rs)
 //! nodes        [max_nodes]        { state, id_lo, id_hi, pid }
-//! publishers   [max_publishers]   state word { generation, node, status }
-//! subscribers  [max_subscribers]  state word { generation, node, status }
+//! publishers   [max_publishers]   { state word { generation, node, status }, unused }
+//! subscribers  [max_subscribers]  { state word { generation, node, status }, buffer size }
 //! pub_ready    [max_publishers]   row of max_subscribers words, publisher-written, padded
 //! sub_attached [max_subscribers]  row of max_publishers words, subscriber-written, padded
 //! connections  [max_publishers][max_subscribers] { SQ, CQ }  (SPSC queues)
@@ -36,7 +36,7 @@ use iox2_platform::rmw::Rmw;
 /// Bytes of a node slot.
 pub(crate) const NODE_SLOT: usize = 16;
 /// Bytes of a port slot.
-pub(crate) const PORT_SLOT: usize = 4;
+pub(crate) const PORT_SLOT: usize = 8;
 /// Bytes of the chunk header: payload length, sequence (2 words), publisher generation.
 pub const CHUNK_HEADER: usize = 16;
 /// Chunk strides that are a multiple of this get one more cache line

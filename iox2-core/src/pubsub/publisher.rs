@@ -13,7 +13,7 @@
 //! bit first (INV-DISTRUST): an index that was never sent there, or is
 //! returned twice, is ignored and counted as a protocol violation.
 
-use super::control::{Control, PortKind};
+use super::control::{Control, DETACHED, PortKind};
 use super::data::{ChunkHeader, Data};
 use super::slot::{SlotId, SlotState, pack_connection};
 use crate::sync::Ordering;
@@ -153,7 +153,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             // to an earlier generation: wait until it detaches.
             let attached = self.control.sub_attached(subscriber, publisher).load(Ordering::Acquire);
             if self.control.pub_ready(publisher, subscriber).load(Ordering::Relaxed) != wanted
-                && (attached == self.slot.generation || attached == 0)
+                && (attached == self.slot.generation || attached == DETACHED)
             {
                 self.connect(subscriber, wanted);
             }

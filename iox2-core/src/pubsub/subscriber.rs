@@ -10,6 +10,7 @@
 //! connect (see `control.rs`).
 
 use super::control::{Control, PortKind};
+use super::control::{DETACHED, NOT_READY};
 use super::slot::{SlotId, SlotState, pack_connection};
 use crate::sync::Ordering;
 use core::fmt;
@@ -73,11 +74,17 @@ pub struct SubscriberPort<'a, R> {
 }
 
 impl<'a, R: Rmw> SubscriberPort<'a, R> {
-    /// A subscriber in the claimed slot `slot`; `chunks` is the pool size
-    /// of every publisher (from the service's settings).
-    pub fn new(control: Control<'a, R>, slot: SlotId, chunks: u32) -> Self {
+    /// A subscriber in the claimed slot `slot` with a buffer of `buffer`
+    /// samples (at most the service's; 0 for the service's); `chunks` is
+    /// the pool size of every publisher (from the service's settings).
+    pub fn new(control: Control<'a, R>, slot: SlotId, chunks: u32, buffer: u32) -> Self {
+        // The buffer size first: a publisher connects only once the row
+        // says DETACHED (ready), and reads the size after that.
+        control.set_subscriber_buffer(slot.index, buffer);
         for publisher in 0..control.ports(PortKind::Publisher) {
-            control.sub_attached(slot.index, publisher).store(0, Ordering::Release);
+            control
+                .sub_attached(slot.index, publisher)
+                .store(DETACHED, Ordering::Release);
         }
         Self {
             control,
@@ -123,7 +130,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
             .sub_attached(self.slot.index, publisher)
             .load(Ordering::Relaxed)
         {
-            0 => None,
+            NOT_READY | DETACHED => None,
             generation => Some(generation),
         }
     }
@@ -133,7 +140,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     pub fn detach(&mut self, publisher: u32) {
         self.control
             .sub_attached(self.slot.index, publisher)
-            .store(0, Ordering::Release);
+            .store(DETACHED, Ordering::Release);
     }
 
     /// Records that the caller has mapped the data segment of generation
@@ -216,11 +223,10 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         let _ = (unsafe { queue.producer_unchecked() }).push(received.chunk);
     }
 
-    /// Leaves: detaches from every publisher and frees the slot.
+    /// Leaves: detaches from every publisher, marks its row not ready (for
+    /// the next holder of the slot) and frees the slot.
     pub fn leave(&mut self) {
-        for publisher in 0..self.control.ports(PortKind::Publisher) {
-            self.detach(publisher);
-        }
+        self.control.reset_subscriber_row(self.slot.index);
         self.control.release_port(PortKind::Subscriber, self.slot);
     }
 }

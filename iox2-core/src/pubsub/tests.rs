@@ -100,7 +100,7 @@ fn samples_flow_and_every_chunk_comes_back() {
     let data = Data::<R>::create(service.data[0].segment(), layout, pub_slot.generation).unwrap();
     let mut publisher = PublisherPort::new(control, data, pub_slot, Backpressure::Discard);
     let sub_slot = control.claim_port(PortKind::Subscriber, node.index).unwrap();
-    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks);
+    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
 
     let mut changes = Vec::new();
     subscriber.publishers_to_update(|p, wanted, attached| changes.push((p, wanted, attached)));
@@ -149,7 +149,7 @@ fn overflow_keeps_the_newest_and_a_leaving_subscriber_returns_everything() {
     let data = Data::<R>::create(service.data[0].segment(), layout, pub_slot.generation).unwrap();
     let mut publisher = PublisherPort::new(control, data, pub_slot, Backpressure::Discard);
     let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
-    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks);
+    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, pub_slot.generation);
     control.topology_changed();
     let view = Data::<R>::open(publisher.data().clone_segment(), layout, pub_slot.generation).unwrap();
@@ -202,7 +202,7 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
         assert_eq!(publisher.send(chunk, 8).delivered, 0);
     }
     let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
-    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks);
+    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, pub_slot.generation);
     control.topology_changed();
     let chunk = publisher.loan().unwrap();
@@ -232,7 +232,7 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
     let old_data = Data::<R>::create(old_memory[0].segment(), layout, old_slot.generation).unwrap();
     let mut old = PublisherPort::new(control, old_data, old_slot, Backpressure::Discard);
     let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
-    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks);
+    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, old_slot.generation);
     control.topology_changed();
     let chunk = old.loan().unwrap();
@@ -312,7 +312,7 @@ fn a_corrupted_index_from_a_publisher_is_a_typed_error() {
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
     let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
-    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks);
+    let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     let pub_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
     subscriber.attach(0, pub_slot.generation);
     control.reset_connection(0, sub_slot.index);

@@ -301,6 +301,18 @@ impl<R> SpscQueueView<R> {
             .saturating_sub(self.shared.config.load(Ordering::Relaxed) & !CONFIG_OVERFLOW)
     }
 
+    /// Lowers the capacity to `capacity` (at least 1, at most the slot
+    /// count), keeping the slots: for an owner whose peers lay the queue out
+    /// for a larger capacity (a subscriber that asked for a smaller buffer).
+    /// Only while no end is in use, e.g. right after `init_in`.
+    pub(crate) fn restrict_capacity(&self, capacity: u32) {
+        let capacity = capacity.clamp(1, self.slot_count());
+        let overflow = self.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW;
+        self.shared
+            .config
+            .store((self.slot_count() - capacity) | overflow, Ordering::Release);
+    }
+
     /// Whether a full queue lets the producer evict its oldest value.
     pub fn overflows(&self) -> bool {
         self.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW != 0

@@ -52,7 +52,7 @@ const LADDER: &[Stage] = &[
     },
     Stage {
         name: "loom",
-        about: "loom models iox2-core/tests/loom_*.rs: must pass, and must fail under --cfg iox2_weaken_release",
+        about: "loom models of iox2-core and iox2-platform (tests/loom_*.rs) must pass; the core's must fail under --cfg iox2_weaken_release",
         run: stages::loom,
     },
     Stage {

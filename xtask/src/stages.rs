@@ -76,39 +76,46 @@ pub fn unit() -> Result {
     cargo(["test", "--workspace"]).run()
 }
 
-/// The loom models (`iox2-core/tests/loom_*.rs`), twice: as written they
-/// must pass; under `--cfg iox2_weaken_release` (one Release weakened to
-/// Relaxed) every model is `#[should_panic]`, so that run passes only when
-/// loom catches the planted bug. Each run has its own target directory
-/// because its `--cfg` rebuilds everything.
+/// The crates with loom models (`tests/loom_*.rs`).
+const LOOM_CRATES: [&str; 2] = ["iox2-core", "iox2-platform"];
+
+/// Loom: every crate's models must pass; then the core's models again under
+/// `--cfg iox2_weaken_release` (the core's publish ordering weakened to
+/// Relaxed), where they are `should_panic` and pass only if loom catches it.
 pub fn loom() -> Result {
-    let models = loom_models()?;
-    println!("loom models: {}", models.join(", "));
     let preemptions = env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| LOOM_MAX_PREEMPTIONS.to_owned());
-    let runs = [
-        ("--cfg iox2_loom", "target/loom"),
-        ("--cfg iox2_loom --cfg iox2_weaken_release", "target/loom-weak"),
-    ];
-    for (rustflags, target_dir) in runs {
-        let mut test = cargo(["test", "-p", "iox2-core", "--release"]);
-        for model in &models {
-            test = test.args(["--test", model]);
-        }
-        test.env("RUSTFLAGS", rustflags)
-            .env("CARGO_TARGET_DIR", target_dir)
-            .env("LOOM_MAX_PREEMPTIONS", &preemptions)
-            .run()?;
+    for krate in LOOM_CRATES {
+        run_loom_models(krate, "--cfg iox2_loom", "target/loom", &preemptions)?;
     }
-    Ok(())
+    run_loom_models(
+        "iox2-core",
+        "--cfg iox2_loom --cfg iox2_weaken_release",
+        "target/loom-weak",
+        &preemptions,
+    )
 }
 
-/// The names of the loom test targets: the files `iox2-core/tests/loom_*.rs`.
+/// Runs `krate`'s loom models with `rustflags` in `target_dir`.
+fn run_loom_models(krate: &str, rustflags: &str, target_dir: &str, preemptions: &str) -> Result {
+    let models = loom_models(krate)?;
+    println!("loom models of {krate}: {}", models.join(", "));
+    let mut test = cargo(["test", "-p", krate, "--release"]);
+    for model in &models {
+        test = test.args(["--test", model]);
+    }
+    test.env("RUSTFLAGS", rustflags)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("LOOM_MAX_PREEMPTIONS", preemptions)
+        .run()
+}
+
+/// The names of `krate`'s loom test targets: the files `<krate>/tests/loom_*.rs`.
 /// None at all is a failure, never a silent pass.
-fn loom_models() -> Result<Vec<String>> {
-    let dir = workspace_root().join("iox2-core/tests");
+fn loom_models(krate: &str) -> Result<Vec<String>> {
+    let dir = workspace_root().join(krate).join("tests");
     let entries = fs::read_dir(&dir).map_err(|e| {
         Failure::new(format!(
-            "no loom models: cannot read {} ({e}); expected iox2-core/tests/loom_*.rs",
+            "no loom models: cannot read {} ({e}); expected {krate}/tests/loom_*.rs",
             dir.display()
         ))
     })?;

@@ -50,7 +50,7 @@ mod impls;
 mod name;
 
 pub use descriptor::{TypeDescriptor, TypeKind, TypeMismatch};
-pub use fnv::{Fnv1a32, fnv1a32};
+pub use fnv::{Fnv1a32, fnv1a32, fnv1a64};
 /// Derives [`AnyBitPattern`](trait@AnyBitPattern); see the trait for what
 /// it checks.
 pub use iox2_derive::AnyBitPattern;

@@ -57,7 +57,7 @@ fn new_node_id() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     let mixed = u64::from(std::process::id()) << 32 ^ nanos ^ u64::from(COUNTER.fetch_add(1, Ordering::Relaxed)) << 20;
-    iox2_core::service::fnv1a64(&mixed.to_le_bytes()) | 1
+    iox2_core::payload::fnv1a64(&mixed.to_le_bytes()) | 1
 }
 
 pub(crate) struct NodeInner<P: HostPlatform> {

@@ -1,5 +1,5 @@
-//! FNV-1a, 32 bits, in `const fn`: the hash of type descriptors and a
-//! building block of layout hashes. Small, the same on every target and in
+//! FNV-1a in `const fn`: 32 bits for type descriptors and layout hashes,
+//! 64 bits for service names (the stem of their region names). Small, the same on every target and in
 //! every language, and not meant to resist an adversary (a hash only tells
 //! mismatches early; the fields themselves are compared too).
 
@@ -11,6 +11,24 @@
 /// ```
 pub const fn fnv1a32(bytes: &[u8]) -> u32 {
     Fnv1a32::new().write(bytes).finish()
+}
+
+/// The 64-bit FNV-1a hash of `bytes`.
+///
+/// ```
+/// use iox2_core::payload::fnv1a64;
+/// assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+/// assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+/// ```
+pub const fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
 }
 
 /// A 32-bit FNV-1a hash fed in pieces, for hashes over several values

@@ -3,4 +3,4 @@
 
 mod name;
 
-pub use name::{MAX_SERVICE_NAME_LEN, RegionNameBuffer, ServiceName, ServiceNameError, fnv1a64};
+pub use name::{MAX_SERVICE_NAME_LEN, RegionNameBuffer, ServiceName, ServiceNameError};

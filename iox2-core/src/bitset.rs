@@ -140,6 +140,15 @@ impl AtomicBitsetView {
         Ok(unsafe { &*raw })
     }
 
+    /// The bitset over `words` (32 bits each).
+    #[inline]
+    pub fn from_words(words: &[AtomicU32]) -> &Self {
+        let raw = words as *const [AtomicU32] as *const Self;
+        // SAFETY: `AtomicBitsetBase` is `repr(transparent)` over its words,
+        // and the cast keeps the slice length.
+        unsafe { &*raw }
+    }
+
     /// The number of bits.
     pub fn len(&self) -> u32 {
         // At most 2^24 bits: `words` has at most 2^19 entries.

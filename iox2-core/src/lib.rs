@@ -10,6 +10,7 @@
 //!   indices that stays lock-free when a participant is preempted;
 //! - [`free_list`]: a pool of chunk indices, handed out first-in first-out;
 //! - [`bitset`]: an atomic bitset;
+//! - [`event`]: event ids a notifier fires and a listener waits for;
 //! - [`service`] and [`pubsub`]: service names, and the settings of a
 //!   publish-subscribe service with the sizes they imply.
 //! - [`payload`]: the contract of a payload type ([`payload::ZeroCopySend`],
@@ -27,6 +28,7 @@ extern crate self as iox2_core;
 
 pub mod bitset;
 pub mod error;
+pub mod event;
 pub mod free_list;
 pub mod mpmc;
 pub mod payload;

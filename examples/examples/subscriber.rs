@@ -32,8 +32,10 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
                 received += 1;
                 last = Instant::now();
             }
-            // Blocking receive arrives with events (issue 4); poll gently.
-            None => std::thread::sleep(Duration::from_millis(5)),
+            // Sleep until the publisher sends (a futex wake-up, no polling).
+            None => {
+                subscriber.wait(Some(Duration::from_secs(1)))?;
+            }
         }
     }
     println!("subscriber: received {received} reading(s)");

@@ -150,7 +150,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Publisher<P, T, H> {
 
     pub(crate) fn send_chunk(&self, chunk: u32, payload_bytes: usize) -> Delivery {
         // At most `max_slice_len` elements of a `u32`-sized layout.
-        self.port.borrow_mut().send(chunk, payload_bytes as u32)
+        self.port.borrow_mut().send::<P::Waiter>(chunk, payload_bytes as u32)
     }
 
     pub(crate) fn release_chunk(&self, chunk: u32) {

@@ -11,7 +11,9 @@ use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Data, PortKind, ReceiveError, Received, SubscriberPort};
 use iox2_core::segment::Segment;
-use iox2_platform::{Access, Region};
+use iox2_platform::error::WaitError;
+use iox2_platform::wait::WaitOutcome;
+use iox2_platform::{Access, Clock, Region};
 use std::fmt;
 use std::sync::Arc;
 
@@ -133,6 +135,16 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
                 })
             }
         }
+    }
+
+    /// Sleeps until a publisher sends to this subscriber, `timeout` passes
+    /// (`None`: no limit) or a signal arrives — no polling: the publisher
+    /// wakes it through the platform's wait word (a futex on Linux). May
+    /// return early; receive, and wait again if there was nothing.
+    pub fn wait(&self, timeout: Option<core::time::Duration>) -> Result<WaitOutcome, WaitError> {
+        self.update_publishers();
+        let deadline = timeout.map(P::Clock::deadline_after);
+        self.port.borrow_mut().wait::<P::Waiter>(deadline)
     }
 
     /// Whether a publisher is connected to this subscriber.

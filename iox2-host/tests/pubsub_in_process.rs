@@ -225,3 +225,55 @@ fn a_subscriber_may_choose_a_smaller_buffer() {
         PortCreateError::InvalidBufferSize { requested: 5, max: 4 }
     );
 }
+
+#[test]
+fn a_sleeping_subscriber_is_woken_by_a_send_and_times_out_without_one() {
+    use core::time::Duration;
+    use iox2_host::platform::wait::WaitOutcome;
+    use std::time::Instant;
+    let node = NodeBuilder::new().name("sleeper").unwrap().create::<Linux>().unwrap();
+    let name = unique("sleeper");
+    let service = node
+        .service_builder(&name)
+        .unwrap()
+        .publish_subscribe::<u64>()
+        .open_or_create()
+        .unwrap();
+    let subscriber = service.subscriber_builder().create().unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        subscriber.wait(Some(Duration::from_millis(30))).unwrap(),
+        WaitOutcome::TimedOut
+    );
+    assert!(started.elapsed() >= Duration::from_millis(30));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let node = NodeBuilder::new().name("waker").unwrap().create::<Linux>().unwrap();
+            let service = node
+                .service_builder(&name)
+                .unwrap()
+                .publish_subscribe::<u64>()
+                .open()
+                .unwrap();
+            let publisher = service.publisher_builder().create().unwrap();
+            for value in 0..200u64 {
+                // Let the subscriber fall asleep between samples.
+                std::thread::sleep(Duration::from_micros(200));
+                publisher.send_copy(value).unwrap();
+            }
+        });
+        let mut next = 0;
+        while next < 200 {
+            match subscriber.receive().unwrap() {
+                Some(sample) => {
+                    assert_eq!(*sample, next);
+                    next += 1;
+                }
+                None => assert_ne!(
+                    subscriber.wait(Some(Duration::from_secs(5))).unwrap(),
+                    WaitOutcome::TimedOut
+                ),
+            }
+        }
+    });
+}

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
 
-use crate::{Failure, Result, lint, setup, stages};
+use crate::{Failure, Result, lint, qemu, setup, stages};
 
 /// One rung of the ladder.
 struct Stage {
@@ -22,7 +22,7 @@ struct Stage {
 const LADDER: &[Stage] = &[
     Stage {
         name: "setup",
-        about: "install missing rustup targets and components (stable: 3 targets, clippy, rustfmt; nightly: miri, rust-src)",
+        about: "install missing rustup targets and components (stable: 3 no_std targets + thumbv7m for boards/, clippy, rustfmt; nightly: miri, rust-src)",
         run: setup::run,
     },
     Stage {
@@ -44,6 +44,11 @@ const LADDER: &[Stage] = &[
         name: "nostd",
         about: "build core + platform (no default features) for thumbv6m, thumbv7em, riscv32imac, and thumbv6m with critical-section",
         run: stages::nostd,
+    },
+    Stage {
+        name: "qemu",
+        about: "run each boards/<board> firmware in QEMU (cargo run --release) and compare its stdout with expected.txt",
+        run: qemu::run,
     },
     Stage {
         name: "unit",

@@ -4,6 +4,8 @@
 //! - `cargo xtask test [STAGE...]`: the test ladder, cheapest stage first,
 //!   stopping at the first failure (`--list` names the stages);
 //! - `cargo xtask bench [SUITE...]`: the benchmarks of `xtask/bench`;
+//! - `cargo xtask qemu`: the board firmware under `boards/` in QEMU (the
+//!   ladder's `qemu` stage on its own);
 //! - `cargo xtask demo`: a publisher and a subscriber process talking.
 //!
 //! Only std and clap, so that it builds in seconds on a fresh clone.
@@ -13,6 +15,7 @@ mod cmd;
 mod demo;
 mod ladder;
 mod lint;
+mod qemu;
 mod setup;
 mod stages;
 
@@ -43,6 +46,9 @@ enum Command {
     /// Run the demo: a publisher process and a subscriber process talking
     /// over shared memory.
     Demo,
+    /// Run every board's firmware under `boards/` in QEMU and compare its
+    /// output with the board's `expected.txt` (the ladder's `qemu` stage).
+    Qemu,
     /// Run benchmark suites in release mode (`cargo run --release -p iox2-bench`).
     Bench {
         /// Suites to run (e.g. `queues`); all of them when none is named.
@@ -81,6 +87,7 @@ fn main() -> ExitCode {
         Command::Test { stages, .. } => ladder::run(&stages),
         Command::Bench { suites } => bench::run(&suites),
         Command::Demo => demo::run(),
+        Command::Qemu => qemu::run(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 use std::env;
 
 use crate::cmd::Cmd;
+use crate::qemu::BOARD_TARGETS;
 use crate::stages::NO_STD_TARGETS;
 use crate::{Failure, Result};
 
@@ -42,6 +43,7 @@ pub fn run() -> Result {
     let installed = Cmd::new("rustup").args(["target", "list", "--installed"]).read()?;
     let missing: Vec<&str> = NO_STD_TARGETS
         .iter()
+        .chain(BOARD_TARGETS)
         .copied()
         .filter(|target| !installed.lines().any(|line| line.trim() == *target))
         .collect();
@@ -58,8 +60,9 @@ pub fn run() -> Result {
         install_missing(rustup().args(["component", "add"]), &missing)?;
     }
     println!(
-        "present: targets {}; stable components {}; nightly ({nightly}) components {}",
+        "present: targets {}, {}; stable components {}; nightly ({nightly}) components {}",
         NO_STD_TARGETS.join(", "),
+        BOARD_TARGETS.join(", "),
         STABLE_COMPONENTS.join(", "),
         NIGHTLY_COMPONENTS.join(", "),
     );

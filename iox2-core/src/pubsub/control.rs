@@ -39,6 +39,9 @@ pub const NOT_READY: u32 = 0;
 /// `sub_attached` value: ready, attached to no publisher of this slot.
 pub const DETACHED: u32 = u32::MAX;
 
+/// The sleeping bit of a subscriber's wake word.
+pub const SLEEPING: u32 = 1;
+
 /// Which kind of port a slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -234,6 +237,12 @@ impl<'a, R: Rmw> Control<'a, R> {
         self.segment.word(
             self.layout.sub_attached + subscriber as usize * self.layout.sub_attached_row + 4 * publisher as usize,
         )
+    }
+
+    /// Subscriber `subscriber`'s wake word: `seq << 1 | sleeping`.
+    pub fn wakeup(&self, subscriber: u32) -> &'a AtomicU32 {
+        self.segment
+            .word(self.layout.wakeups + subscriber as usize * crate::sync::CACHE_LINE)
     }
 
     /// The submission queue (publisher -> subscriber) of a connection.

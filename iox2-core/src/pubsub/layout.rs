@@ -14,6 +14,7 @@
 //! subscribers  [max_subscribers]  { state word { generation, node, status }, buffer size }
 //! pub_ready    [max_publishers]   row of max_subscribers words, publisher-written, padded
 //! sub_attached [max_subscribers]  row of max_publishers words, subscriber-written, padded
+//! wakeups      [max_subscribers]  wake word `seq << 1 | sleeping`, one line each
 //! connections  [max_publishers][max_subscribers] { SQ, CQ }  (SPSC queues)
 //! ```
 //! Data segment (`iox2_<hash>_p<slot>.<generation>`, one per publisher):
@@ -82,6 +83,8 @@ pub struct ControlLayout {
     pub sub_attached: usize,
     /// Bytes of one `sub_attached` row.
     pub sub_attached_row: usize,
+    /// Offset of the subscribers' wake words (one cache line each).
+    pub wakeups: usize,
     /// Offset of the connections.
     pub connections: usize,
     /// Bytes of one connection.
@@ -138,7 +141,8 @@ pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, Qo
     let pub_ready_row = round_up(subscribers_n * 4, CACHE_LINE);
     let sub_attached = pub_ready + publishers_n * pub_ready_row;
     let sub_attached_row = round_up(publishers_n * 4, CACHE_LINE);
-    let connections = sub_attached + subscribers_n * sub_attached_row;
+    let wakeups = sub_attached + subscribers_n * sub_attached_row;
+    let connections = wakeups + subscribers_n * CACHE_LINE;
     let sq = match SpscQueueView::<R>::layout(qos.subscriber_buffer) {
         Ok(layout) => layout,
         Err(_) => return Err(QosError::TooLarge("subscriber_buffer")),
@@ -161,6 +165,7 @@ pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, Qo
         pub_ready_row,
         sub_attached,
         sub_attached_row,
+        wakeups,
         connections,
         connection,
         completion_queue,

@@ -13,12 +13,13 @@
 //! bit first (INV-DISTRUST): an index that was never sent there, or is
 //! returned twice, is ignored and counted as a protocol violation.
 
-use super::control::{Control, DETACHED, PortKind};
+use super::control::{Control, DETACHED, PortKind, SLEEPING};
 use super::data::{ChunkHeader, Data};
 use super::slot::{SlotId, SlotState, pack_connection};
-use crate::sync::Ordering;
+use crate::sync::{Ordering, fence};
 use core::fmt;
 use iox2_platform::rmw::Rmw;
+use iox2_platform::wait::WaitWord;
 
 /// What to do when a subscriber's buffer is full and safe overflow is off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,8 +291,9 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         self.free(chunk);
     }
 
-    /// Sends a loaned chunk whose payload holds `payload_len` bytes.
-    pub fn send(&mut self, chunk: u32, payload_len: u32) -> Delivery {
+    /// Sends a loaned chunk whose payload holds `payload_len` bytes, and
+    /// wakes the receiving subscribers that sleep (`W`).
+    pub fn send<W: WaitWord>(&mut self, chunk: u32, payload_len: u32) -> Delivery {
         self.loaned = self.loaned.saturating_sub(1);
         self.update_connections();
         let header = ChunkHeader {
@@ -327,7 +329,40 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         if self.data.refcount(chunk).load(Ordering::Relaxed) == 0 {
             self.free(chunk);
         }
+        if delivery.delivered > 0 {
+            self.wake_sleepers::<W>();
+        }
         delivery
+    }
+
+    /// Wakes the connected subscribers whose wake word says they sleep.
+    ///
+    /// SYNC: the SeqCst fence between our pushes and the loads of the wake
+    /// words pairs with the fence in `SubscriberPort::wait` between its
+    /// setting of the sleeping bit and its look at the queues (a Dekker
+    /// pair): either it sees our push, or we see its bit. A subscriber that
+    /// polls never sets the bit, so it costs us one fence and one load of a
+    /// line nobody writes — no syscall.
+    fn wake_sleepers<W: WaitWord>(&self) {
+        fence(Ordering::SeqCst);
+        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+            if self
+                .control
+                .pub_ready(self.slot.index, subscriber)
+                .load(Ordering::Relaxed)
+                == 0
+            {
+                continue;
+            }
+            let word = self.control.wakeup(subscriber);
+            if word.load(Ordering::Relaxed) & SLEEPING != 0
+                && R::fetch_and(word, !SLEEPING, Ordering::AcqRel) & SLEEPING != 0
+            {
+                // A failed wake leaves the subscriber to its deadline; the
+                // sample is in its queue either way.
+                let _ = W::wake(word, u32::MAX);
+            }
+        }
     }
 
     /// Pushes into a subscriber's queue; evicted chunks are taken back.

@@ -10,11 +10,14 @@
 //! connect (see `control.rs`).
 
 use super::control::{Control, PortKind};
-use super::control::{DETACHED, NOT_READY};
+use super::control::{DETACHED, NOT_READY, SLEEPING};
 use super::slot::{SlotId, SlotState, pack_connection};
-use crate::sync::Ordering;
+use crate::sync::{Ordering, fence};
 use core::fmt;
+use iox2_platform::clock::Instant;
+use iox2_platform::error::WaitError;
 use iox2_platform::rmw::Rmw;
+use iox2_platform::wait::{WaitOutcome, WaitWord};
 
 /// A chunk taken from a publisher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +224,46 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         // anyway, the index is not returned and the publisher reclaims it
         // when this subscriber leaves.
         let _ = (unsafe { queue.producer_unchecked() }).push(received.chunk);
+    }
+
+    /// Whether a connected publisher's queue holds a sample right now, or a
+    /// publisher connected that this subscriber has not attached to yet
+    /// (the next receive attaches).
+    fn has_data(&self) -> bool {
+        (0..self.control.ports(PortKind::Publisher)).any(|publisher| {
+            let ready = self
+                .control
+                .pub_ready(publisher, self.slot.index)
+                .load(Ordering::Acquire);
+            match self.attached(publisher) {
+                None => ready != 0 && ready & 0xFFFF == self.slot.generation,
+                Some(generation) if ready == pack_connection(generation, self.slot.generation) => {
+                    let queue = self.control.submission_queue(publisher, self.slot.index);
+                    // SAFETY: this port is the submission queue's only consumer.
+                    !unsafe { queue.consumer_unchecked() }.is_empty()
+                }
+                Some(_) => false,
+            }
+        })
+    }
+
+    /// Sleeps until a publisher sends to this subscriber, or `deadline`
+    /// passes (`W`: the platform's wait/wake). May return early (a
+    /// spurious wake-up, or a sample already there): receive, and wait again
+    /// if there was nothing.
+    pub fn wait<W: WaitWord>(&mut self, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
+        let word = self.control.wakeup(self.slot.index);
+        let asleep = R::fetch_or(word, SLEEPING, Ordering::SeqCst) | SLEEPING;
+        // SYNC: pairs with the fence in `PublisherPort::wake_sleepers`:
+        // either it sees our bit and wakes us, or we see its sample here.
+        fence(Ordering::SeqCst);
+        let outcome = if self.has_data() {
+            WaitOutcome::Woken
+        } else {
+            W::wait(word, asleep, deadline)?
+        };
+        R::fetch_and(word, !SLEEPING, Ordering::AcqRel);
+        Ok(outcome)
     }
 
     /// Leaves: detaches from every publisher, marks its row not ready (for

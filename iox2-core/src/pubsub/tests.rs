@@ -14,6 +14,7 @@ use std::vec;
 use std::vec::Vec;
 
 type R = NativeRmw;
+type W = <iox2_platform::local::Local as iox2_platform::Platform>::Waiter;
 
 /// 128 bytes aligned to 128.
 #[derive(Clone, Copy)]
@@ -113,7 +114,7 @@ fn samples_flow_and_every_chunk_comes_back() {
         let chunk = publisher.loan().unwrap();
         write_payload(&publisher, chunk, round);
         assert_eq!(
-            publisher.send(chunk, 8),
+            publisher.send::<W>(chunk, 8),
             Delivery {
                 delivered: 1,
                 discarded: 0
@@ -157,13 +158,13 @@ fn overflow_keeps_the_newest_and_a_leaving_subscriber_returns_everything() {
     let held = {
         let chunk = publisher.loan().unwrap();
         write_payload(&publisher, chunk, 1000);
-        publisher.send(chunk, 8);
+        publisher.send::<W>(chunk, 8);
         subscriber.receive().unwrap().unwrap()
     };
     for value in 0..50u64 {
         let chunk = publisher.loan().expect("overflow never exhausts the pool");
         write_payload(&publisher, chunk, value);
-        publisher.send(chunk, 8);
+        publisher.send::<W>(chunk, 8);
     }
     assert_eq!(subscriber.receive(), Err(ReceiveError::ExceedsMaxBorrows { max: 1 }));
     assert_eq!(read_payload(&view, held), 1000, "a held sample is never overwritten");
@@ -199,7 +200,7 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
     for value in 0..5u64 {
         let chunk = publisher.loan().unwrap();
         write_payload(&publisher, chunk, value);
-        assert_eq!(publisher.send(chunk, 8).delivered, 0);
+        assert_eq!(publisher.send::<W>(chunk, 8).delivered, 0);
     }
     let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
@@ -208,7 +209,7 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
     let chunk = publisher.loan().unwrap();
     write_payload(&publisher, chunk, 5);
     assert_eq!(
-        publisher.send(chunk, 8),
+        publisher.send::<W>(chunk, 8),
         Delivery {
             delivered: 0,
             discarded: 1
@@ -236,7 +237,7 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
     subscriber.attach(0, old_slot.generation);
     control.topology_changed();
     let chunk = old.loan().unwrap();
-    old.send(chunk, 8);
+    old.send::<W>(chunk, 8);
     let stale = subscriber.receive().unwrap().unwrap();
     old.leave();
 
@@ -258,7 +259,7 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
     subscriber.attach(0, new_slot.generation);
     control.topology_changed();
     let chunk = new.loan().unwrap();
-    assert_eq!(new.send(chunk, 8).delivered, 1);
+    assert_eq!(new.send::<W>(chunk, 8).delivered, 1);
     let fresh = subscriber.receive().unwrap().unwrap();
     assert_eq!(fresh.generation, new_slot.generation);
     subscriber.release(fresh);

@@ -305,6 +305,7 @@ impl<R> SpscQueueView<R> {
     /// count), keeping the slots: for an owner whose peers lay the queue out
     /// for a larger capacity (a subscriber that asked for a smaller buffer).
     /// Only while no end is in use, e.g. right after `init_in`.
+    #[cfg(not(iox2_loom))]
     pub(crate) fn restrict_capacity(&self, capacity: u32) {
         let capacity = capacity.clamp(1, self.slot_count());
         let overflow = self.shared.config.load(Ordering::Relaxed) & CONFIG_OVERFLOW;

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
 
-use crate::{Failure, Result, lint, qemu, setup, stages};
+use crate::{Failure, Result, lint, qemu, setup, size, stages};
 
 /// One rung of the ladder.
 struct Stage {
@@ -22,7 +22,7 @@ struct Stage {
 const LADDER: &[Stage] = &[
     Stage {
         name: "setup",
-        about: "install missing rustup targets and components (stable: 3 no_std targets + thumbv7m for boards/, clippy, rustfmt; nightly: miri, rust-src)",
+        about: "install missing rustup targets and components (stable: 3 no_std targets + thumbv7m for boards/, clippy, rustfmt, llvm-tools; nightly: miri, rust-src)",
         run: setup::run,
     },
     Stage {
@@ -49,6 +49,11 @@ const LADDER: &[Stage] = &[
         name: "qemu",
         about: "run each boards/<board> firmware in QEMU (cargo run --release) and compare its stdout with expected.txt",
         run: qemu::run,
+    },
+    Stage {
+        name: "size",
+        about: "build each boards/<board> (release, opt-level s), llvm-size it; fail if flash or RAM grew >10% over boards/<board>/size.txt",
+        run: size::check,
     },
     Stage {
         name: "unit",

@@ -6,6 +6,8 @@
 //! - `cargo xtask bench [SUITE...]`: the benchmarks of `xtask/bench`;
 //! - `cargo xtask qemu`: the board firmware under `boards/` in QEMU (the
 //!   ladder's `qemu` stage on its own);
+//! - `cargo xtask size`: flash and RAM of every board's firmware, checked
+//!   against `boards/<board>/size.txt` (the ladder's `size` stage);
 //! - `cargo xtask demo`: a publisher and a subscriber process talking.
 //!
 //! Only std and clap, so that it builds in seconds on a fresh clone.
@@ -17,6 +19,7 @@ mod ladder;
 mod lint;
 mod qemu;
 mod setup;
+mod size;
 mod stages;
 
 use core::fmt;
@@ -49,6 +52,15 @@ enum Command {
     /// Run every board's firmware under `boards/` in QEMU and compare its
     /// output with the board's `expected.txt` (the ladder's `qemu` stage).
     Qemu,
+    /// Build every board's firmware (release), measure flash and RAM with
+    /// llvm-size, and fail if one grew more than 10% over the board's
+    /// `size.txt` (the ladder's `size` stage).
+    Size {
+        /// Store the measured figures in every `boards/<board>/size.txt`
+        /// instead of checking them.
+        #[arg(long)]
+        update: bool,
+    },
     /// Run benchmark suites in release mode (`cargo run --release -p iox2-bench`).
     Bench {
         /// Suites to run (e.g. `queues`); all of them when none is named.
@@ -88,6 +100,7 @@ fn main() -> ExitCode {
         Command::Bench { suites } => bench::run(&suites),
         Command::Demo => demo::run(),
         Command::Qemu => qemu::run(),
+        Command::Size { update } => size::run(update),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

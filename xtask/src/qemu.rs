@@ -47,7 +47,7 @@ pub fn run() -> Result {
 }
 
 /// The board directories: `boards/*/` with a `Cargo.toml`, sorted.
-fn boards() -> Result<Vec<PathBuf>> {
+pub(crate) fn boards() -> Result<Vec<PathBuf>> {
     let dir = workspace_root().join("boards");
     let entries = fs::read_dir(&dir).map_err(|e| Failure::new(format!("cannot read {}: {e}", dir.display())))?;
     let mut boards: Vec<PathBuf> = entries

@@ -9,8 +9,9 @@ use crate::qemu::BOARD_TARGETS;
 use crate::stages::NO_STD_TARGETS;
 use crate::{Failure, Result};
 
-/// Components of the toolchain plain `cargo` runs (stable).
-const STABLE_COMPONENTS: &[&str] = &["clippy", "rustfmt"];
+/// Components of the toolchain plain `cargo` runs (stable); `llvm-tools`
+/// provides the `llvm-size` of the `size` stage.
+const STABLE_COMPONENTS: &[&str] = &["clippy", "rustfmt", "llvm-tools"];
 
 /// Components of the nightly toolchain (for `cargo +nightly miri`).
 const NIGHTLY_COMPONENTS: &[&str] = &["miri", "rust-src"];
@@ -113,5 +114,10 @@ mod tests {
         assert!(has_component(installed, "rust-src", host));
         assert!(!has_component(installed, "rustfmt", host));
         assert!(!has_component(installed, "rust", host));
+        assert!(has_component(
+            "llvm-tools-x86_64-unknown-linux-gnu\n",
+            "llvm-tools",
+            host
+        ));
     }
 }

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod config;
 mod error;
 mod lock;
 mod node;

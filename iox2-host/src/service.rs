@@ -427,12 +427,9 @@ impl<P: HostPlatform> ServiceInner<P> {
 
     fn reap_port(&self, kind: PortKind, port: SlotId) {
         if kind == PortKind::Publisher {
-            // The dead publisher can never write again: its row is ours now.
-            for subscriber in 0..self.qos.max_subscribers {
-                self.control
-                    .pub_ready(port.index, subscriber)
-                    .store(0, iox2_core::sync::Ordering::Release);
-            }
+            // Its `pub_ready` row stays: subscribers that mapped its pool
+            // drain what is queued for them; a successor never mistakes the
+            // row for its own (it names the dead publisher's generation).
             let _ = remove_region::<P>(&data_region_name(&self.name, port.index, port.generation));
         } else {
             // Likewise the dead subscriber's row: not ready for the next holder.

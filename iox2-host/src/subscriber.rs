@@ -161,6 +161,13 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
             .publishers_to_update(|p, wanted, attached| changes.push((p, wanted, attached)));
         for (publisher, wanted, attached) in changes {
             if attached.is_some() {
+                if self.port.borrow().has_queued(publisher) {
+                    // The publisher left (or was replaced) with samples queued
+                    // for us: receive them first, detach afterwards (a
+                    // successor in the slot waits for that).
+                    self.port.borrow_mut().refresh();
+                    continue;
+                }
                 self.port.borrow_mut().detach(publisher);
                 self.mappings.borrow_mut()[publisher as usize] = None;
             }

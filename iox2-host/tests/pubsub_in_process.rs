@@ -233,10 +233,13 @@ fn a_sleeping_subscriber_is_woken_by_a_send_and_times_out_without_one() {
     use std::time::Instant;
     let node = NodeBuilder::new().name("sleeper").unwrap().create::<Linux>().unwrap();
     let name = unique("sleeper");
+    // Room for every sample: a slow subscriber must not lose any to
+    // overflow, so a missing sample can only mean a lost wake-up.
     let service = node
         .service_builder(&name)
         .unwrap()
         .publish_subscribe::<u64>()
+        .subscriber_buffer(256)
         .open_or_create()
         .unwrap();
     let subscriber = service.subscriber_builder().create().unwrap();

@@ -310,16 +310,25 @@ fn dead_publisher<P: HostPlatform>(test: &str) {
 
     assert_eq!(service.reap_dead_nodes(), 1);
     assert_eq!(node_of(&service, pid), None, "{:?}", service.nodes());
-    // The subscriber lets go of the reaped publisher (and its pool, which
-    // is unlinked), but what it holds stays mapped and intact.
-    assert!(!subscriber.has_publishers());
+    // What the subscriber holds stays mapped and intact, though the reaped
+    // publisher's pool is unlinked.
     for (k, sample) in held.iter().enumerate() {
         assert_eq!(sample.seq, 101 + k as u64);
         assert!(sample.is_intact(), "{:?}", **sample);
     }
     drop(held);
-    // The departed publisher's queue went with it.
+    // What the dead publisher had queued for us still arrives, intact and in
+    // order; then the subscriber lets go of it.
+    for seq in 103..100 + DATA {
+        let sample = subscriber
+            .receive()
+            .unwrap()
+            .expect("a queued sample of the reaped publisher");
+        assert_eq!((sample.seq, sample.origin()), (seq, origin));
+        assert!(sample.is_intact(), "{:?}", *sample);
+    }
     assert!(subscriber.receive().unwrap().is_none());
+    assert!(!subscriber.has_publishers());
 
     // A new publisher takes the (only) publisher slot and delivers.
     let second = children.spawn(test, "publisher", &env("200"));

@@ -84,10 +84,11 @@ pub struct PublisherPort<'a, R> {
 
 impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// A publisher in the claimed slot `slot`, over its freshly created `data`.
+    ///
+    /// The slot's `pub_ready` row may still hold an earlier publisher's
+    /// entries: they name its generation, never ours, so they are left for
+    /// its subscribers to drain and overwritten when we connect.
     pub fn new(control: Control<'a, R>, data: Data<'a, R>, slot: SlotId, backpressure: Backpressure) -> Self {
-        for subscriber in 0..control.ports(PortKind::Subscriber) {
-            control.pub_ready(slot.index, subscriber).store(0, Ordering::Release);
-        }
         Self {
             control,
             data,
@@ -142,7 +143,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             SlotState::Active { generation, .. } => Some(generation),
             _ => None,
         };
-        if ready != 0 && current.map(|s| pack_connection(self.slot.generation, s)) != Some(ready) {
+        if self.is_mine(ready) && current.map(|s| pack_connection(self.slot.generation, s)) != Some(ready) {
             self.disconnect(subscriber);
         }
         if let Some(generation) = current {
@@ -223,12 +224,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
 
     fn drain_all(&mut self) {
         for subscriber in 0..self.control.ports(PortKind::Subscriber) {
-            if self
-                .control
-                .pub_ready(self.slot.index, subscriber)
-                .load(Ordering::Relaxed)
-                != 0
-            {
+            if self.connected(subscriber) {
                 self.drain(subscriber);
             }
         }
@@ -307,12 +303,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         let overflow = self.control.qos().safe_overflow == 1;
         let mut delivery = Delivery::default();
         for subscriber in 0..self.control.ports(PortKind::Subscriber) {
-            if self
-                .control
-                .pub_ready(self.slot.index, subscriber)
-                .load(Ordering::Relaxed)
-                == 0
-            {
+            if !self.connected(subscriber) {
                 continue;
             }
             // INV-REFCOUNT / INV-ORDER: the bit and the count are set before
@@ -346,12 +337,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     fn wake_sleepers<W: WaitWord>(&self) {
         fence(Ordering::SeqCst);
         for subscriber in 0..self.control.ports(PortKind::Subscriber) {
-            if self
-                .control
-                .pub_ready(self.slot.index, subscriber)
-                .load(Ordering::Relaxed)
-                == 0
-            {
+            if !self.connected(subscriber) {
                 continue;
             }
             let word = self.control.wakeup(subscriber);
@@ -427,14 +413,25 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         }
     }
 
-    /// Leaves: disconnects every subscriber (their held samples stay
-    /// readable; they just are not returned) and frees the slot.
-    pub fn leave(&mut self) {
-        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+    /// Whether a `pub_ready` entry is this publisher's (it names our
+    /// generation), rather than an earlier holder's of the slot.
+    fn is_mine(&self, ready: u32) -> bool {
+        ready != 0 && ready >> 16 == self.slot.generation
+    }
+
+    /// Whether the connection to `subscriber` is ours and ready.
+    fn connected(&self, subscriber: u32) -> bool {
+        self.is_mine(
             self.control
                 .pub_ready(self.slot.index, subscriber)
-                .store(0, Ordering::Release);
-        }
+                .load(Ordering::Relaxed),
+        )
+    }
+
+    /// Leaves: frees the slot. The `pub_ready` row stays, so subscribers
+    /// still receive what is queued for them (they keep the pool mapped
+    /// while they read or hold it) before they detach; nothing is returned.
+    pub fn leave(&mut self) {
         self.control.release_port(PortKind::Publisher, self.slot);
     }
 }

@@ -226,23 +226,38 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         let _ = (unsafe { queue.producer_unchecked() }).push(received.chunk);
     }
 
+    /// Whether the attached publisher in slot `publisher` (present or
+    /// departed) has samples queued for this subscriber. A subscriber stays
+    /// attached to a departed publisher until this says no, so it receives
+    /// everything sent before the publisher left.
+    pub fn has_queued(&self, publisher: u32) -> bool {
+        let Some(generation) = self.attached(publisher) else {
+            return false;
+        };
+        let ready = self
+            .control
+            .pub_ready(publisher, self.slot.index)
+            .load(Ordering::Acquire);
+        if ready != pack_connection(generation, self.slot.generation) {
+            return false;
+        }
+        let queue = self.control.submission_queue(publisher, self.slot.index);
+        // SAFETY: this port is the submission queue's only consumer.
+        !unsafe { queue.consumer_unchecked() }.is_empty()
+    }
+
     /// Whether a connected publisher's queue holds a sample right now, or a
     /// publisher connected that this subscriber has not attached to yet
     /// (the next receive attaches).
     fn has_data(&self) -> bool {
-        (0..self.control.ports(PortKind::Publisher)).any(|publisher| {
-            let ready = self
-                .control
-                .pub_ready(publisher, self.slot.index)
-                .load(Ordering::Acquire);
-            match self.attached(publisher) {
-                None => ready != 0 && ready & 0xFFFF == self.slot.generation,
-                Some(generation) if ready == pack_connection(generation, self.slot.generation) => {
-                    let queue = self.control.submission_queue(publisher, self.slot.index);
-                    // SAFETY: this port is the submission queue's only consumer.
-                    !unsafe { queue.consumer_unchecked() }.is_empty()
-                }
-                Some(_) => false,
+        (0..self.control.ports(PortKind::Publisher)).any(|publisher| match self.attached(publisher) {
+            Some(_) => self.has_queued(publisher),
+            None => {
+                let ready = self
+                    .control
+                    .pub_ready(publisher, self.slot.index)
+                    .load(Ordering::Acquire);
+                ready != 0 && ready & 0xFFFF == self.slot.generation
             }
         })
     }

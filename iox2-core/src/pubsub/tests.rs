@@ -250,8 +250,8 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
         control
             .pub_ready(0, sub_slot.index)
             .load(crate::sync::Ordering::Relaxed),
-        0,
-        "not before detach"
+        pack_connection(old_slot.generation, sub_slot.generation),
+        "the old publisher's entry stays (for draining); the new one does not connect before the detach"
     );
     subscriber.publishers_to_update(|p, wanted, attached| assert_eq!((p, wanted, attached), (0, Some(2), Some(1))));
     subscriber.detach(0);

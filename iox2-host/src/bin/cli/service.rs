@@ -1,0 +1,165 @@
+//! `iox2 service list`: the publish-subscribe services whose control
+//! segments are in `/dev/shm`.
+
+use super::CliError;
+use super::output::{Format, emit};
+use clap::Subcommand;
+use core::fmt::Write as _;
+use iox2_host::config::PubSubDefaults;
+use iox2_host::core::payload::TypeDescriptor;
+use iox2_host::core::pubsub::Header;
+use iox2_host::core::segment::Segment;
+use iox2_host::platform::linux::LinuxRegion;
+use iox2_host::platform::{Access, Region};
+use serde::Serialize;
+
+/// Where Linux shared-memory objects appear.
+const SHM_DIR: &str = "/dev/shm";
+/// The prefix the Linux platform puts before every region name.
+const OBJECT_PREFIX: &str = "iox2_";
+/// The bytes of a control segment's header (iox2-core `pubsub/header.rs`:
+/// 126 words); a shorter region is reported without reading it.
+const HEADER_BYTES: usize = 126 * 4;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServiceCommand {
+    /// List the services: name hash, state, payload type and settings.
+    List,
+}
+
+/// A type stored in a service header.
+#[derive(Debug, Serialize)]
+struct TypeInfo {
+    name: String,
+    size: u32,
+    align: u32,
+}
+
+impl From<TypeDescriptor> for TypeInfo {
+    fn from(d: TypeDescriptor) -> Self {
+        Self {
+            name: d.name().as_str().to_owned(),
+            size: d.size(),
+            align: d.align(),
+        }
+    }
+}
+
+/// One service.
+#[derive(Debug, Serialize)]
+struct ServiceInfo {
+    /// The 64-bit hash of the service name, 16 hex digits.
+    hash: String,
+    /// The control region's name.
+    region: String,
+    /// The segment state (`Ready`, `Init`, `Dead`, ...).
+    state: String,
+    payload: Option<TypeInfo>,
+    user_header: Option<TypeInfo>,
+    qos: Option<PubSubDefaults>,
+    /// Why the header could not be read, if it could not.
+    error: Option<String>,
+}
+
+pub(crate) fn run(command: ServiceCommand, format: Option<Format>) -> Result<(), CliError> {
+    match command {
+        ServiceCommand::List => {
+            let services = list()?;
+            emit(format, &services, || Ok(human(&services)))
+        }
+    }
+}
+
+/// The hash of region `name` if it is a control region: `iox2_<16hex>_ctl`.
+fn control_hash(name: &str) -> Option<&str> {
+    let hash = name.strip_prefix("iox2_")?.strip_suffix("_ctl")?;
+    (hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
+}
+
+fn list() -> Result<Vec<ServiceInfo>, CliError> {
+    let entries = std::fs::read_dir(SHM_DIR).map_err(|e| CliError(format!("{SHM_DIR}: cannot list: {e}")))?;
+    let mut services = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(region) = file.to_str().and_then(|f| f.strip_prefix(OBJECT_PREFIX)) else {
+            continue;
+        };
+        let Some(hash) = control_hash(region) else {
+            continue;
+        };
+        services.push(inspect(region, hash));
+    }
+    services.sort_by(|a, b| a.hash.cmp(&b.hash));
+    Ok(services)
+}
+
+fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
+    let mut info = ServiceInfo {
+        hash: hash.to_owned(),
+        region: region_name.to_owned(),
+        state: String::from("Unknown"),
+        payload: None,
+        user_header: None,
+        qos: None,
+        error: None,
+    };
+    let region = match LinuxRegion::open(region_name, Access::ReadOnly) {
+        Ok(region) => region,
+        Err(e) => {
+            info.error = Some(format!("cannot open: {e}"));
+            return info;
+        }
+    };
+    if region.len() < HEADER_BYTES {
+        info.error = Some(format!("only {} bytes: no complete header", region.len()));
+        return info;
+    }
+    // SAFETY: the mapping is page-aligned, readable for `len` bytes and
+    // lives until the end of this function, beyond every use of the
+    // segment; the header is read through atomic loads only.
+    let segment = unsafe { Segment::new(region.as_ptr(), region.len()) };
+    let header = Header::new(segment);
+    info.state = format!("{:?}", header.state());
+    let mut errors = Vec::new();
+    match header.qos() {
+        Ok(qos) => info.qos = Some(qos.into()),
+        Err(e) => errors.push(format!("settings: {e}")),
+    }
+    match header.payload() {
+        Ok(d) => info.payload = Some(d.into()),
+        Err(e) => errors.push(format!("payload: {e}")),
+    }
+    match header.user_header() {
+        Ok(d) => info.user_header = Some(d.into()),
+        Err(e) => errors.push(format!("user header: {e}")),
+    }
+    if !errors.is_empty() {
+        info.error = Some(errors.join("; "));
+    }
+    info
+}
+
+fn human(services: &[ServiceInfo]) -> String {
+    if services.is_empty() {
+        return String::from("no services");
+    }
+    let mut out = String::new();
+    for s in services {
+        let _ = write!(out, "{}  {:<6}", s.hash, s.state);
+        if let Some(p) = &s.payload {
+            let _ = write!(out, "  payload {} (size {}, align {})", p.name, p.size, p.align);
+        }
+        if let Some(q) = &s.qos {
+            let _ = write!(
+                out,
+                "  publishers {} subscribers {} nodes {} buffer {} history {}",
+                q.max_publishers, q.max_subscribers, q.max_nodes, q.subscriber_buffer, q.history
+            );
+        }
+        if let Some(e) = &s.error {
+            let _ = write!(out, "  ({e})");
+        }
+        out.push('\n');
+    }
+    out
+}

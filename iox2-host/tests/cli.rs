@@ -166,6 +166,7 @@ fn service_list_finds_a_service_of_this_process() {
         .iter()
         .find(|s| s["hash"] == hash.as_str())
         .unwrap_or_else(|| panic!("service {hash} not in {value}"));
+    assert_eq!(found["name"], name.as_str(), "the name from the header");
     assert_eq!(found["state"], "Ready");
     assert_eq!(found["payload"]["size"], 8);
     assert_eq!(found["payload"]["align"], 8);

@@ -42,6 +42,10 @@ const DESCRIPTOR_WORDS: usize = TypeDescriptor::ENCODED_LEN / 4;
 const USER_HEADER_WORD: usize = PAYLOAD_WORD + DESCRIPTOR_WORDS;
 /// Words in the header.
 pub(crate) const HEADER_WORDS: usize = USER_HEADER_WORD + DESCRIPTOR_WORDS;
+/// Bytes of the header: a control region shorter than this has none.
+pub const HEADER_LEN: usize = HEADER_WORDS * 4;
+/// Room for a stored service name (see [`Header::service_name`]).
+pub const SERVICE_NAME_ROOM: usize = NAME_WORDS * 4;
 
 const _: () = assert!(NAME_WORDS * 4 > MAX_SERVICE_NAME_LEN);
 const _: () = assert!(TypeDescriptor::ENCODED_LEN.is_multiple_of(4));
@@ -249,6 +253,18 @@ impl<'a> Header<'a> {
         };
         qos.check().map_err(ServiceOpenError::CorruptedQos)?;
         Ok(qos)
+    }
+
+    /// The service name stored in the header, read into `buffer`. Written
+    /// by another process: a corrupted length is clamped and invalid UTF-8
+    /// cut at its first bad byte.
+    pub fn service_name<'b>(&self, buffer: &'b mut [u8; SERVICE_NAME_ROOM]) -> &'b str {
+        let bytes = self.read_bytes(NAME_LEN_WORD, NAME_WORDS, buffer);
+        match core::str::from_utf8(bytes) {
+            Ok(name) => name,
+            // The prefix up to the first bad byte is valid UTF-8.
+            Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        }
     }
 
     /// The stored payload type descriptor.

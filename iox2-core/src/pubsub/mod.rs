@@ -14,7 +14,9 @@ mod subscriber;
 
 pub use control::{Control, NodeRecord, PortKind};
 pub use data::{ChunkHeader, Data, DataOpenError};
-pub use header::{ABI_VERSION, Header, HeaderContent, SegmentState, ServiceOpenError, layout_hash};
+pub use header::{
+    ABI_VERSION, HEADER_LEN, Header, HeaderContent, SERVICE_NAME_ROOM, SegmentState, ServiceOpenError, layout_hash,
+};
 pub use layout::{CHUNK_HEADER, ChunkContent, ControlLayout, DataLayout, control_layout, data_layout};
 pub use publisher::{Backpressure, Delivery, LoanError, PublisherPort};
 pub use qos::{PubSubQos, QosError};

@@ -277,6 +277,8 @@ fn opening_names_the_first_mismatch() {
     let mut service = Service::new(qos);
     let segment = service.control.segment();
     assert!(Control::<R>::open(segment, &content(qos, "test/service")).is_ok());
+    let mut room = [0u8; SERVICE_NAME_ROOM];
+    assert_eq!(Header::new(segment).service_name(&mut room), "test/service");
     assert_eq!(
         Control::<R>::open(segment, &content(qos, "test/other")).unwrap_err(),
         ServiceOpenError::NameMismatch

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use core::fmt::Write as _;
 use iox2_host::config::PubSubDefaults;
 use iox2_host::core::payload::TypeDescriptor;
-use iox2_host::core::pubsub::Header;
+use iox2_host::core::pubsub::{HEADER_LEN, Header, SERVICE_NAME_ROOM};
 use iox2_host::core::segment::Segment;
 use iox2_host::platform::linux::LinuxRegion;
 use iox2_host::platform::{Access, Region};
@@ -17,9 +17,6 @@ use serde::Serialize;
 const SHM_DIR: &str = "/dev/shm";
 /// The prefix the Linux platform puts before every region name.
 const OBJECT_PREFIX: &str = "iox2_";
-/// The bytes of a control segment's header (iox2-core `pubsub/header.rs`:
-/// 126 words); a shorter region is reported without reading it.
-const HEADER_BYTES: usize = 126 * 4;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ServiceCommand {
@@ -48,6 +45,8 @@ impl From<TypeDescriptor> for TypeInfo {
 /// One service.
 #[derive(Debug, Serialize)]
 struct ServiceInfo {
+    /// The service's name, as its header records it.
+    name: Option<String>,
     /// The 64-bit hash of the service name, 16 hex digits.
     hash: String,
     /// The control region's name.
@@ -95,6 +94,7 @@ fn list() -> Result<Vec<ServiceInfo>, CliError> {
 
 fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let mut info = ServiceInfo {
+        name: None,
         hash: hash.to_owned(),
         region: region_name.to_owned(),
         state: String::from("Unknown"),
@@ -110,7 +110,7 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
             return info;
         }
     };
-    if region.len() < HEADER_BYTES {
+    if region.len() < HEADER_LEN {
         info.error = Some(format!("only {} bytes: no complete header", region.len()));
         return info;
     }
@@ -120,6 +120,8 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let segment = unsafe { Segment::new(region.as_ptr(), region.len()) };
     let header = Header::new(segment);
     info.state = format!("{:?}", header.state());
+    let mut room = [0u8; SERVICE_NAME_ROOM];
+    info.name = Some(header.service_name(&mut room).to_owned());
     let mut errors = Vec::new();
     match header.qos() {
         Ok(qos) => info.qos = Some(qos.into()),
@@ -145,7 +147,7 @@ fn human(services: &[ServiceInfo]) -> String {
     }
     let mut out = String::new();
     for s in services {
-        let _ = write!(out, "{}  {:<6}", s.hash, s.state);
+        let _ = write!(out, "{}  {}  {:<6}", s.name.as_deref().unwrap_or("?"), s.hash, s.state);
         if let Some(p) = &s.payload {
             let _ = write!(out, "  payload {} (size {}, align {})", p.name, p.size, p.align);
         }

@@ -230,19 +230,29 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
             }
             Err(e) => return Err(e.into()),
         };
-        let inner = match (existing, mode) {
+        let Opened { region, control, qos } = match (existing, mode) {
             (Some(_), Mode::Create) => return Err(ServiceError::AlreadyExists),
             (None, Mode::Open) => return Err(ServiceError::DoesNotExist),
-            (Some(region), _) => self.open_existing(region, control_name)?,
-            (None, _) => self.create_new(control_name)?,
+            (Some(region), _) => self.open_existing(region)?,
+            (None, _) => self.create_new(&control_name)?,
         };
+        let content = content_of::<T, H>(&qos);
+        let inner = ServiceInner::attach(
+            self.node.clone(),
+            self.name.clone(),
+            control_name,
+            region,
+            control,
+            qos,
+            content,
+        )?;
         Ok(PubSubService {
             inner: Arc::new(inner),
             _payload: PhantomData,
         })
     }
 
-    fn open_existing(&self, region: P::Region, control_name: String) -> Result<ServiceInner<P>, ServiceError> {
+    fn open_existing(&self, region: P::Region) -> Result<Opened<P>, ServiceError> {
         // SAFETY: the mapping is owned by `ServiceInner`, which outlives
         // every view made from this segment (ports hold an `Arc` of it).
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
@@ -250,41 +260,33 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
         self.check_offered(&qos)?;
         let content = header_content::<P, T, H>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
         let control = Control::<P::Rmw>::open(segment, &content).map_err(ServiceError::Incompatible)?;
-        ServiceInner::attach(
-            self.node.clone(),
-            self.name.clone(),
-            control_name,
-            region,
-            control,
-            qos,
-            content_of::<T, H>(&qos),
-        )
+        Ok(Opened { region, control, qos })
     }
 
-    fn create_new(&self, control_name: String) -> Result<ServiceInner<P>, ServiceError> {
+    fn create_new(&self, control_name: &str) -> Result<Opened<P>, ServiceError> {
         let qos = self.qos_to_create();
         let content = header_content::<P, T, H>(ServiceName::new(&self.name).map_err(ServiceError::Name)?, qos)?;
-        let region = P::Region::create(&control_name, content.len)?;
+        let region = P::Region::create(control_name, content.len)?;
         // SAFETY: as in `open_existing`.
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
         let control = match Control::<P::Rmw>::create(segment, &content) {
             Ok(control) => control,
             Err(e) => {
                 drop(region);
-                remove_region::<P>(&control_name)?;
+                remove_region::<P>(control_name)?;
                 return Err(ServiceError::Incompatible(e));
             }
         };
-        ServiceInner::attach(
-            self.node.clone(),
-            self.name.clone(),
-            control_name,
-            region,
-            control,
-            qos,
-            content_of::<T, H>(&qos),
-        )
+        Ok(Opened { region, control, qos })
     }
+}
+
+/// A service's control region, its view and its settings, as create or
+/// open left them.
+struct Opened<P: Platform> {
+    region: P::Region,
+    control: Control<'static, P::Rmw>,
+    qos: PubSubQos,
 }
 
 /// The state of a control region's header, if it is long enough to have one.

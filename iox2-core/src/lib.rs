@@ -40,3 +40,5 @@ pub mod segment;
 pub mod service;
 pub mod spsc;
 pub mod sync;
+#[cfg(all(test, not(iox2_loom)))]
+mod test_memory;

@@ -77,3 +77,8 @@ pub(crate) fn check_memory(ptr: NonNull<u8>, len: usize, layout: Layout) -> Resu
     }
     Ok(())
 }
+
+/// `value` rounded up to a multiple of `align`.
+pub(crate) const fn round_up(value: usize, align: usize) -> usize {
+    value.div_ceil(align) * align
+}

@@ -17,7 +17,8 @@
 //! ```
 
 use core::fmt;
-use iox2_core::pubsub::{PubSubQos, QosError};
+use iox2_core::pubsub::PubSubQos;
+use iox2_core::service::QosError;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,9 @@
 //! The host API's errors: each says what failed and wraps the core's or
 //! platform's typed cause.
 
-use iox2_core::pubsub::{DataOpenError, LoanError, QosError, ServiceOpenError};
-use iox2_core::service::ServiceNameError;
-use iox2_platform::error::{LivenessError, NameError, RegionError};
+use iox2_core::pubsub::{DataOpenError, LoanError};
+use iox2_core::service::{QosError, ServiceNameError, ServiceOpenError};
+use iox2_platform::error::{LivenessError, NameError, RegionError, WaitError};
 use std::fmt;
 
 /// Why a node could not be created.
@@ -49,6 +49,17 @@ pub enum ServiceError {
         /// What the opener asked for.
         requested: u32,
     },
+    /// The existing service has another value of a setting that must be
+    /// equal (a deadline in nanoseconds or an event id; 0 and 4294967295
+    /// stand for "none").
+    Differs {
+        /// The setting's name.
+        setting: &'static str,
+        /// What the service has.
+        offered: u64,
+        /// What the opener asked for.
+        requested: u64,
+    },
     /// Every node slot of the service is taken (`max_nodes`).
     ExceedsMaxNodes,
     /// The service's region could not be created, opened or removed.
@@ -72,6 +83,13 @@ impl fmt::Display for ServiceError {
             } => {
                 write!(f, "the service offers {setting} = {offered}, {requested} was requested")
             }
+            Self::Differs {
+                setting,
+                offered,
+                requested,
+            } => {
+                write!(f, "the service has {setting} = {offered}, {requested} was requested (must be equal)")
+            }
             Self::ExceedsMaxNodes => write!(f, "every node slot of the service is taken (max_nodes)"),
             Self::Region(e) => write!(f, "service region: {e}"),
             Self::Lock(errno) => write!(f, "the service lock failed (OS error {errno})"),
@@ -90,8 +108,16 @@ impl From<RegionError> for ServiceError {
 /// Why a publisher or subscriber could not be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortCreateError {
-    /// `max_publishers` / `max_subscribers` ports exist.
+    /// `max_publishers` / `max_subscribers` (`max_notifiers` /
+    /// `max_listeners`) ports exist.
     ExceedsMaxPorts,
+    /// A notifier's default event id is above the service's maximum.
+    EventIdOutOfBounds {
+        /// The id.
+        id: u32,
+        /// The service's largest id.
+        max: u32,
+    },
     /// The publisher's data region could not be created.
     Region(RegionError),
     /// A publisher's data region is not what its header says.
@@ -109,6 +135,9 @@ impl fmt::Display for PortCreateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ExceedsMaxPorts => write!(f, "the service has as many ports of this kind as it allows"),
+            Self::EventIdOutOfBounds { id, max } => {
+                write!(f, "default event id {id} is above the service's maximum {max}")
+            }
             Self::Region(e) => write!(f, "data region: {e}"),
             Self::Data(e) => write!(f, "data region: {e}"),
             Self::InvalidBufferSize { requested, max } => {
@@ -152,3 +181,64 @@ impl From<LoanError> for SendError {
         Self::Loan(e)
     }
 }
+
+/// Why a notification failed or was late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyError {
+    /// The id is above the service's `event_id_max`; nothing was sent.
+    EventIdOutOfBounds {
+        /// The id.
+        id: u32,
+        /// The service's largest id.
+        max: u32,
+    },
+    /// The notification was delivered, but later than the service's
+    /// deadline after the previous one (or after the service's creation).
+    MissedDeadline {
+        /// Listeners the notification reached.
+        reached: usize,
+        /// Time since the previous notification.
+        elapsed: core::time::Duration,
+        /// The service's deadline.
+        deadline: core::time::Duration,
+    },
+}
+
+impl fmt::Display for NotifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::EventIdOutOfBounds { id, max } => write!(f, "event id {id} is above the service's maximum {max}"),
+            Self::MissedDeadline {
+                reached,
+                elapsed,
+                deadline,
+            } => write!(
+                f,
+                "delivered to {reached} listener(s), but {elapsed:?} after the previous notification \
+                 (deadline {deadline:?})"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for NotifyError {}
+
+/// Why a listener's wait ended without events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerWaitError {
+    /// A signal (SIGINT, SIGTERM, ...) interrupted the sleep.
+    InterruptSignal,
+    /// The platform's wait failed.
+    Wait(WaitError),
+}
+
+impl fmt::Display for ListenerWaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InterruptSignal => write!(f, "a signal interrupted the wait"),
+            Self::Wait(e) => write!(f, "the wait failed: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for ListenerWaitError {}

@@ -20,15 +20,20 @@
 
 pub mod config;
 mod error;
+mod listener;
 mod lock;
 mod node;
+mod notifier;
 mod payload;
 mod publisher;
 mod sample;
 mod service;
 mod subscriber;
 
-pub use error::{NodeCreateError, PortCreateError, SendError, ServiceError};
+pub use error::{ListenerWaitError, NodeCreateError, NotifyError, PortCreateError, SendError, ServiceError};
+pub use iox2_core::event::EventId;
+pub use listener::{Listener, ListenerBuilder};
+pub use notifier::{Notifier, NotifierBuilder};
 pub use iox2_core as core;
 pub use iox2_platform as platform;
 pub use lock::HostPlatform;
@@ -36,12 +41,15 @@ pub use node::{Node, NodeBuilder};
 pub use payload::Payload;
 pub use publisher::{Publisher, PublisherBuilder};
 pub use sample::{Sample, SampleMut, SampleMutUninit};
-pub use service::{PubSubBuilder, PubSubService, ServiceBuilder};
+pub use service::{EventBuilder, EventService, PubSubBuilder, PubSubService, ServiceBuilder};
 pub use subscriber::{Subscriber, SubscriberBuilder};
 
 /// What a host program needs in scope.
 pub mod prelude {
-    pub use crate::{Node, NodeBuilder, PubSubService, Publisher, Sample, SampleMut, SampleMutUninit, Subscriber};
+    pub use crate::{
+        EventId, EventService, Listener, Node, NodeBuilder, Notifier, PubSubService, Publisher, Sample, SampleMut,
+        SampleMutUninit, Subscriber,
+    };
     pub use iox2_core::payload::ZeroCopySend;
     pub use iox2_platform::linux::Linux;
     pub use iox2_platform::posix::Posix;

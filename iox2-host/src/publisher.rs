@@ -5,11 +5,12 @@ use crate::error::{PortCreateError, SendError};
 use crate::lock::HostPlatform;
 use crate::payload::Payload;
 use crate::sample::SampleMutUninit;
-use crate::service::{ServiceInner, data_region_name};
+use crate::service::{PubSubInner, data_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PortKind, PublisherPort};
+use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PublisherPort};
+use iox2_core::service::PortKind;
 use iox2_core::segment::Segment;
 use iox2_platform::Region;
 use iox2_platform::error::RegionError;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 /// Builds a [`Publisher`].
 pub struct PublisherBuilder<P: HostPlatform, T: ?Sized, H = ()> {
-    service: Arc<ServiceInner<P>>,
+    service: Arc<PubSubInner<P>>,
     backpressure: Backpressure,
     _payload: PhantomData<fn(&T, &H)>,
 }
@@ -32,7 +33,7 @@ impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for PublisherBuilder<P, T, H> {
 }
 
 impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, T, H> {
-    pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
+    pub(crate) fn new(service: Arc<PubSubInner<P>>) -> Self {
         Self {
             service,
             backpressure: Backpressure::Discard,
@@ -49,24 +50,25 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, 
 
     /// Creates the publisher: claims a slot and creates its data region.
     pub fn create(self) -> Result<Publisher<P, T, H>, PortCreateError> {
-        let control = self.service.control;
+        let control = self.service.pattern.control;
         let slot = control
+            .registry()
             .claim_port(PortKind::Publisher, self.service.node_slot.index)
             .ok_or(PortCreateError::ExceedsMaxPorts)?;
         let name = data_region_name(&self.service.name, slot.index, slot.generation);
-        let region = match create_region::<P>(&name, self.service.data_layout.len) {
+        let region = match create_region::<P>(&name, self.service.pattern.data_layout.len) {
             Ok(region) => region,
             Err(e) => {
-                control.release_port(PortKind::Publisher, slot);
+                control.registry().release_port(PortKind::Publisher, slot);
                 return Err(PortCreateError::Region(e));
             }
         };
         // SAFETY: the region is owned by the publisher and outlives its port.
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-        let data = Data::create(segment, self.service.data_layout, slot.generation).map_err(PortCreateError::Data)?;
+        let data = Data::create(segment, self.service.pattern.data_layout, slot.generation).map_err(PortCreateError::Data)?;
         let port = PublisherPort::new(control, data, slot, self.backpressure);
         // Subscribers look again: the data region exists now.
-        control.topology_changed();
+        control.registry().topology_changed();
         Ok(Publisher {
             port: RefCell::new(port),
             region_name: name,
@@ -98,7 +100,7 @@ pub struct Publisher<P: HostPlatform, T: ?Sized, H = ()> {
     region_name: String,
     /// Dropped after the port, which points into it.
     _region: P::Region,
-    service: Arc<ServiceInner<P>>,
+    service: Arc<PubSubInner<P>>,
     _payload: PhantomData<fn(&T, &H)>,
 }
 
@@ -174,7 +176,7 @@ impl<P: HostPlatform, E: ZeroCopySend, H: ZeroCopySend> Publisher<P, [E], H> {
     /// Loans an uninitialised slice of `len` elements; at most the
     /// service's `max_slice_len`.
     pub fn loan_slice_uninit(&self, len: usize) -> Result<SampleMutUninit<'_, P, [E], H>, SendError> {
-        let max = self.service.qos.max_slice_len;
+        let max = self.service.pattern.qos.max_slice_len;
         if len > max as usize {
             return Err(SendError::SliceTooLong { len, max });
         }

@@ -5,11 +5,12 @@ use crate::error::PortCreateError;
 use crate::lock::HostPlatform;
 use crate::payload::Payload;
 use crate::sample::Sample;
-use crate::service::{ServiceInner, data_region_name};
+use crate::service::{PubSubInner, data_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pubsub::{Data, PortKind, ReceiveError, Received, SubscriberPort};
+use iox2_core::pubsub::{Data, ReceiveError, Received, SubscriberPort};
+use iox2_core::service::PortKind;
 use iox2_core::segment::Segment;
 use iox2_platform::error::WaitError;
 use iox2_platform::wait::WaitOutcome;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 /// Builds a [`Subscriber`].
 pub struct SubscriberBuilder<P: HostPlatform, T: ?Sized, H = ()> {
-    service: Arc<ServiceInner<P>>,
+    service: Arc<PubSubInner<P>>,
     buffer: Option<u32>,
     _payload: PhantomData<fn(&T, &H)>,
 }
@@ -31,7 +32,7 @@ impl<P: HostPlatform, T: ?Sized, H> fmt::Debug for SubscriberBuilder<P, T, H> {
 }
 
 impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> SubscriberBuilder<P, T, H> {
-    pub(crate) fn new(service: Arc<ServiceInner<P>>) -> Self {
+    pub(crate) fn new(service: Arc<PubSubInner<P>>) -> Self {
         Self {
             service,
             buffer: None,
@@ -48,17 +49,18 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> SubscriberBuilder<P,
 
     /// Creates the subscriber: claims a slot.
     pub fn create(self) -> Result<Subscriber<P, T, H>, PortCreateError> {
-        let max = self.service.qos.subscriber_buffer;
+        let max = self.service.pattern.qos.subscriber_buffer;
         let buffer = self.buffer.unwrap_or(max);
         if buffer == 0 || buffer > max {
             return Err(PortCreateError::InvalidBufferSize { requested: buffer, max });
         }
-        let control = self.service.control;
+        let control = self.service.pattern.control;
         let slot = control
+            .registry()
             .claim_port(PortKind::Subscriber, self.service.node_slot.index)
             .ok_or(PortCreateError::ExceedsMaxPorts)?;
-        let port = SubscriberPort::new(control, slot, self.service.data_layout.chunks, buffer);
-        let mappings = (0..self.service.qos.max_publishers).map(|_| None).collect();
+        let port = SubscriberPort::new(control, slot, self.service.pattern.data_layout.chunks, buffer);
+        let mappings = (0..self.service.pattern.qos.max_publishers).map(|_| None).collect();
         Ok(Subscriber {
             port: RefCell::new(port),
             mappings: RefCell::new(mappings),
@@ -79,7 +81,7 @@ struct Mapping<P: HostPlatform> {
 pub struct Subscriber<P: HostPlatform, T: ?Sized, H = ()> {
     port: RefCell<SubscriberPort<'static, P::Rmw>>,
     mappings: RefCell<Vec<Option<Mapping<P>>>>,
-    service: Arc<ServiceInner<P>>,
+    service: Arc<PubSubInner<P>>,
     _payload: PhantomData<fn(&T, &H)>,
 }
 
@@ -105,7 +107,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
         // publisher just wrote would put a second cache miss on every
         // receive. A slice's length comes from the header, checked against
         // the service's maximum (INV-DISTRUST).
-        let max_slice_len = self.service.qos.max_slice_len as usize;
+        let max_slice_len = self.service.pattern.qos.max_slice_len as usize;
         let sample = mapping.and_then(|mapping| {
             let len = if T::IS_SLICE {
                 let bytes = mapping.data.header(received.chunk)?.payload_len as usize;
@@ -190,7 +192,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
         // SAFETY: the mapping is kept alive by `Mapping::region` (and by
         // every sample that reads from it); it is only read.
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-        let data = Data::open(segment, self.service.data_layout, generation).ok()?;
+        let data = Data::open(segment, self.service.pattern.data_layout, generation).ok()?;
         Some(Mapping { data, region })
     }
 

@@ -5,7 +5,8 @@
 //! platform.
 
 use core::sync::atomic::{AtomicU32, Ordering};
-use iox2_core::pubsub::{ABI_VERSION, LoanError, QosError, ReceiveError, ServiceOpenError};
+use iox2_core::pubsub::{LoanError, ReceiveError};
+use iox2_core::service::{ABI_VERSION, QosError, ServiceOpenError};
 use iox2_core::service::{RegionNameBuffer, ServiceName, ServiceNameError};
 use iox2_host::prelude::*;
 use iox2_host::{HostPlatform, NodeCreateError, PortCreateError, SendError, ServiceError};

@@ -83,3 +83,34 @@ impl CellWords for EventCellView {
         AtomicBitsetView::from_words(&self.pending)
     }
 }
+
+impl EventCellView {
+    /// The cell of `pending_words` pending words at `offset` of `segment`
+    /// (a cache-line multiple, as the event layout places cells).
+    pub(crate) fn in_segment<'a>(
+        segment: crate::segment::Segment<'a>,
+        offset: usize,
+        pending_words: usize,
+    ) -> &'a EventCellView {
+        let size = crate::place::round_up(crate::sync::CACHE_LINE + 4 * pending_words, crate::sync::CACHE_LINE);
+        let ptr = segment.at(offset, size);
+        assert!(
+            (ptr.as_ptr() as usize).is_multiple_of(crate::sync::CACHE_LINE),
+            "a layout placed an event cell off a cache line"
+        );
+        let raw = core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), pending_words) as *const EventCellView;
+        // SAFETY: in bounds for the whole cell (checked by `at`), aligned
+        // to the cell's alignment (checked above); `EventCellBase` is
+        // `repr(C)`: a cache-line word then the pending words, which the
+        // cast's slice length counts; the memory is only accessed
+        // atomically (`Segment::new`'s contract).
+        unsafe { &*raw }
+    }
+
+    /// Clears the pending ids and the sleeping bit: for a new listener
+    /// taking over a cell (no one sleeps on it).
+    pub(crate) fn reset<R: iox2_platform::rmw::Rmw>(&self) {
+        self.pending().drain::<R>(|_| {});
+        R::fetch_and(self.word(), !super::SLEEPING, crate::sync::Ordering::AcqRel);
+    }
+}

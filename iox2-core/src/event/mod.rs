@@ -18,21 +18,60 @@
 //! Ids that fire several times before the listener looks are merged (a
 //! bitset); none is lost. One listener per cell (a cell's handle is not
 //! `Sync`); any number of notifiers.
+//!
+//! An adaptive wait ([`EventCellView::wait_spinning`]) first watches the
+//! word for a bounded time: a notify within that window costs a cache-line
+//! hand-off instead of a kernel wake-up. A WaitSet sleeps on many cells at
+//! once: [`EventCellView::prepare_sleep`] gives the word and value to sleep
+//! on without taking the ids, which the listener's owner takes later.
+//!
+//! The event service in shared memory ([`EventControl`], [`EventQos`],
+//! [`event_layout`]) gives every listener slot one cell.
 
 use crate::bitset::AtomicBitsetView;
 use crate::error::BitOutOfRangeError;
 use crate::sync::{AtomicU32, Ordering};
-use iox2_platform::clock::Instant;
+use iox2_platform::clock::{Clock, Instant};
 use iox2_platform::error::WaitError;
 use iox2_platform::rmw::Rmw;
 use iox2_platform::wait::{WaitOutcome, WaitWord};
 
 mod cell;
+mod control;
+mod layout;
+mod qos;
+mod stamp;
 
 pub use cell::{EventCell, EventCellView};
+pub use control::EventControl;
+pub use layout::{EventLayout, event_layout};
+pub use qos::{EventQos, NO_EVENT};
 
 /// The sleeping bit of a wait word.
 const SLEEPING: u32 = 1;
+
+/// An event id: `0..=event_id_max` of its service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EventId(u32);
+
+impl EventId {
+    /// The id `value`.
+    pub const fn new(value: u32) -> Self {
+        Self(value)
+    }
+
+    /// The id's number.
+    pub const fn as_value(self) -> u32 {
+        self.0
+    }
+}
+
+impl core::fmt::Display for EventId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// Why a wait ended without an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +148,77 @@ impl EventCellView {
                 }
             }
         }
+    }
+
+    /// Like [`EventCellView::wait`], but first watches the wait word for up
+    /// to `spin_ns` nanoseconds on clock `C` (and never past `deadline`):
+    /// an id fired within that window is taken without sleeping.
+    pub fn wait_spinning<R: Rmw, W: WaitWord, C: Clock>(
+        &self,
+        spin_ns: u64,
+        deadline: Option<Instant>,
+        mut fired: impl FnMut(u32),
+    ) -> Result<WaitEnd, WaitError> {
+        if self.try_wait::<R>(&mut fired) > 0 {
+            return Ok(WaitEnd::Fired);
+        }
+        let start = C::now();
+        let spin_end = match deadline {
+            Some(deadline) if deadline.nanos_since(start) < spin_ns => deadline,
+            _ => Instant::from_nanos(start.as_nanos().saturating_add(spin_ns)),
+        };
+        // SYNC: Relaxed; a change is confirmed by the Acquire swap of
+        // the pending words in `try_wait`.
+        let seen = self.word().load(Ordering::Relaxed);
+        loop {
+            if self.word().load(Ordering::Relaxed) != seen {
+                if self.try_wait::<R>(&mut fired) > 0 {
+                    return Ok(WaitEnd::Fired);
+                }
+                break;
+            }
+            if C::now().nanos_since(spin_end) > 0 {
+                break;
+            }
+            core::hint::spin_loop();
+        }
+        self.wait::<R, W>(deadline, fired)
+    }
+
+    /// Whether an id is pending (without taking it).
+    pub fn has_pending(&self) -> bool {
+        let mut any = false;
+        self.pending().for_each(|_| any = true);
+        any
+    }
+
+    /// Announces a sleeper that will sleep elsewhere (a WaitSet): sets the
+    /// sleeping bit and returns the value to sleep on, or `None` (the bit
+    /// cleared again) when an id is pending already. After the sleep, call
+    /// [`EventCellView::end_sleep`].
+    pub fn prepare_sleep<R: Rmw>(&self) -> Option<u32> {
+        if self.has_pending() {
+            return None;
+        }
+        // SYNC: AcqRel, as in `wait`: the second look is ordered after the
+        // announcement, so a notify either sees the bit or is seen here.
+        let asleep = R::fetch_or(self.word(), SLEEPING, Ordering::AcqRel) | SLEEPING;
+        if self.has_pending() {
+            self.end_sleep::<R>();
+            return None;
+        }
+        Some(asleep)
+    }
+
+    /// Clears the sleeping bit after a sleep prepared by
+    /// [`EventCellView::prepare_sleep`], so notifiers stop waking.
+    pub fn end_sleep<R: Rmw>(&self) {
+        R::fetch_and(self.word(), !SLEEPING, Ordering::AcqRel);
+    }
+
+    /// The word a sleeper sleeps on.
+    pub fn wait_word(&self) -> &AtomicU32 {
+        self.word()
     }
 
     /// The highest event id plus one.

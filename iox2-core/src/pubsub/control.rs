@@ -23,11 +23,10 @@
 //! `pub_ready` names both generations. Samples carry the publisher
 //! generation and are returned only while `sub_attached` still holds it.
 
-use super::header::{Header, HeaderContent, ServiceOpenError};
-use super::layout::{ControlLayout, NODE_SLOT, PORT_SLOT, control_layout};
+use super::layout::{ControlLayout, control_layout};
 use super::qos::PubSubQos;
-use super::slot::{self, SlotId, SlotState};
 use crate::segment::Segment;
+use crate::service::{Header, HeaderContent, PortKind, Registry, ServiceOpenError};
 use crate::spsc::SpscQueueView;
 use crate::sync::{AtomicU32, Ordering};
 use core::marker::PhantomData;
@@ -42,26 +41,10 @@ pub const DETACHED: u32 = u32::MAX;
 /// The sleeping bit of a subscriber's wake word.
 pub const SLEEPING: u32 = 1;
 
-/// Which kind of port a slot holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum PortKind {
-    /// A publisher.
-    Publisher,
-    /// A subscriber.
-    Subscriber,
-}
-
-/// A node as its slot records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct NodeRecord {
-    /// The slot's state.
-    pub state: SlotState,
-    /// The node's id (its liveness token is named after it).
-    pub id: u64,
-    /// The process id the node gave (informational).
-    pub pid: u32,
+/// Packs a connection's (publisher generation, subscriber generation).
+#[inline]
+pub const fn pack_connection(publisher: u32, subscriber: u32) -> u32 {
+    (publisher << 16) | (subscriber & 0xFFFF)
 }
 
 /// The control segment of a publish-subscribe service.
@@ -85,8 +68,8 @@ impl<R> Copy for Control<'_, R> {}
 impl<'a, R: Rmw> Control<'a, R> {
     /// Writes a new service into a fresh, zero-filled `segment` of at least
     /// `content.len` bytes; READY is stored last.
-    pub fn create(segment: Segment<'a>, content: &HeaderContent<'_>) -> Result<Self, ServiceOpenError> {
-        let layout = control_layout::<R>(&content.qos).map_err(ServiceOpenError::CorruptedQos)?;
+    pub fn create(segment: Segment<'a>, content: &HeaderContent<'_, PubSubQos>) -> Result<Self, ServiceOpenError> {
+        let layout = control_layout::<R>(&content.settings).map_err(ServiceOpenError::CorruptedQos)?;
         if segment.len() < layout.len {
             return Err(ServiceOpenError::TooShort {
                 required: layout.len,
@@ -96,20 +79,20 @@ impl<'a, R: Rmw> Control<'a, R> {
         Header::new(segment).write(content);
         Ok(Self {
             segment,
-            qos: content.qos,
+            qos: content.settings,
             layout,
             _rmw: PhantomData,
         })
     }
 
     /// Opens the service in `segment`, checking its header against `expected`.
-    pub fn open(segment: Segment<'a>, expected: &HeaderContent<'_>) -> Result<Self, ServiceOpenError> {
+    pub fn open(segment: Segment<'a>, expected: &HeaderContent<'_, PubSubQos>) -> Result<Self, ServiceOpenError> {
         let header = Header::new(segment);
         header.check(expected)?;
-        let layout = control_layout::<R>(&expected.qos).map_err(ServiceOpenError::CorruptedQos)?;
+        let layout = control_layout::<R>(&expected.settings).map_err(ServiceOpenError::CorruptedQos)?;
         Ok(Self {
             segment,
-            qos: expected.qos,
+            qos: expected.settings,
             layout,
             _rmw: PhantomData,
         })
@@ -125,105 +108,9 @@ impl<'a, R: Rmw> Control<'a, R> {
         &self.qos
     }
 
-    /// Bumps the topology generation: ports or nodes came or went.
-    pub fn topology_changed(&self) {
-        // SYNC: Release publishes the slot change before it to readers
-        // that see the new generation.
-        R::fetch_add(self.header().topology(), 1, Ordering::AcqRel);
-    }
-
-    /// The topology generation.
-    pub fn topology(&self) -> u32 {
-        self.header().topology().load(Ordering::Acquire)
-    }
-
-    fn node_word(&self, index: u32, word: usize) -> &'a AtomicU32 {
-        self.segment
-            .word(self.layout.nodes + index as usize * NODE_SLOT + 4 * word)
-    }
-
-    /// The state words of the node slots.
-    fn node_states(&self) -> impl Iterator<Item = &'a AtomicU32> + 'a {
-        let (segment, base) = (self.segment, self.layout.nodes);
-        (0..self.qos.max_nodes).map(move |i| segment.word(base + i as usize * NODE_SLOT))
-    }
-
-    /// Registers a node; `None` when every node slot is taken.
-    ///
-    /// The slot is claimed first and the id written after; a node that dies
-    /// in between leaves a slot with id 0, which reapers free as dead.
-    pub fn claim_node(&self, id: u64, pid: u32) -> Option<SlotId> {
-        let slot = slot::claim::<R>(self.node_states(), 0)?;
-        self.node_word(slot.index, 1).store(id as u32, Ordering::Relaxed);
-        self.node_word(slot.index, 2)
-            .store((id >> 32) as u32, Ordering::Relaxed);
-        // SYNC: Release publishes the id with the pid to readers' Acquire.
-        self.node_word(slot.index, 3).store(pid, Ordering::Release);
-        self.topology_changed();
-        Some(slot)
-    }
-
-    /// Frees a node slot (its owner leaving, or a reaper).
-    pub fn release_node(&self, node: SlotId) -> bool {
-        let released = slot::release::<R>(self.node_word(node.index, 0), node.generation);
-        if released {
-            self.topology_changed();
-        }
-        released
-    }
-
-    /// What slot `index` records about its node.
-    pub fn node(&self, index: u32) -> NodeRecord {
-        let state = slot::state(self.node_word(index, 0));
-        let pid = self.node_word(index, 3).load(Ordering::Acquire);
-        let id = u64::from(self.node_word(index, 1).load(Ordering::Relaxed))
-            | (u64::from(self.node_word(index, 2).load(Ordering::Relaxed)) << 32);
-        NodeRecord { state, id, pid }
-    }
-
-    /// How many node slots are taken.
-    pub fn active_nodes(&self) -> u32 {
-        self.node_states()
-            .filter(|w| matches!(slot::state(w), SlotState::Active { .. }))
-            .count() as u32
-    }
-
-    fn port_word(&self, kind: PortKind, index: u32) -> &'a AtomicU32 {
-        let base = match kind {
-            PortKind::Publisher => self.layout.publishers,
-            PortKind::Subscriber => self.layout.subscribers,
-        };
-        self.segment.word(base + index as usize * PORT_SLOT)
-    }
-
-    /// The number of slots of a kind.
-    pub fn ports(&self, kind: PortKind) -> u32 {
-        match kind {
-            PortKind::Publisher => self.qos.max_publishers,
-            PortKind::Subscriber => self.qos.max_subscribers,
-        }
-    }
-
-    /// Claims a port slot for the node in slot `node`; `None` when all are taken.
-    pub fn claim_port(&self, kind: PortKind, node: u32) -> Option<SlotId> {
-        let this = *self;
-        let slot = slot::claim::<R>((0..self.ports(kind)).map(move |i| this.port_word(kind, i)), node)?;
-        self.topology_changed();
-        Some(slot)
-    }
-
-    /// Frees a port slot.
-    pub fn release_port(&self, kind: PortKind, port: SlotId) -> bool {
-        let released = slot::release::<R>(self.port_word(kind, port.index), port.generation);
-        if released {
-            self.topology_changed();
-        }
-        released
-    }
-
-    /// The state of a port slot.
-    pub fn port(&self, kind: PortKind, index: u32) -> SlotState {
-        slot::state(self.port_word(kind, index))
+    /// The node and port slots.
+    pub fn registry(&self) -> Registry<'a, R> {
+        Registry::new(self.segment, self.layout.registry)
     }
 
     /// `pub_ready[publisher][subscriber]`.
@@ -261,9 +148,7 @@ impl<'a, R: Rmw> Control<'a, R> {
     /// service's `subscriber_buffer` (a stored 0 or larger value, e.g. from
     /// a faulty peer, means the service's).
     pub fn subscriber_buffer(&self, subscriber: u32) -> u32 {
-        let word = self
-            .segment
-            .word(self.layout.subscribers + subscriber as usize * PORT_SLOT + 4);
+        let word = self.registry().port_word(PortKind::Subscriber, subscriber, 1);
         match word.load(Ordering::Acquire) {
             requested @ 1.. if requested <= self.qos.subscriber_buffer => requested,
             _ => self.qos.subscriber_buffer,
@@ -273,9 +158,7 @@ impl<'a, R: Rmw> Control<'a, R> {
     /// Records the buffer size the subscriber in slot `subscriber` wants
     /// (before it attaches to any publisher).
     pub fn set_subscriber_buffer(&self, subscriber: u32, buffer: u32) {
-        let word = self
-            .segment
-            .word(self.layout.subscribers + subscriber as usize * PORT_SLOT + 4);
+        let word = self.registry().port_word(PortKind::Subscriber, subscriber, 1);
         // SYNC: Release; the publisher reads it after its Acquire of the
         // subscriber's slot claim or attachment, which come after this.
         word.store(buffer, Ordering::Release);

@@ -9,7 +9,7 @@
 //! Control segment (`iox2_<hash>_ctl`):
 //! ```text
 //! header                          (see header.rs)
-//! nodes        [max_nodes]        { state, id_lo, id_hi, pid }
+//! nodes        [max_nodes]        { state, id_lo, id_hi, pid }     (service/registry.rs)
 //! publishers   [max_publishers]   { state word { generation, node, status }, unused }
 //! subscribers  [max_subscribers]  { state word { generation, node, status }, buffer size }
 //! pub_ready    [max_publishers]   row of max_subscribers words, publisher-written, padded
@@ -27,26 +27,20 @@
 //! chunks       [chunks] x stride  { chunk header, user header, payload }
 //! ```
 
-use super::qos::{PubSubQos, QosError};
+use super::qos::PubSubQos;
 use crate::bitset::words_for;
 use crate::free_list::FreeListView;
+use crate::place::round_up;
+use crate::service::{PortKind, QosError, RegistryLayout};
 use crate::spsc::SpscQueueView;
 use crate::sync::CACHE_LINE;
 use iox2_platform::rmw::Rmw;
 
-/// Bytes of a node slot.
-pub(crate) const NODE_SLOT: usize = 16;
-/// Bytes of a port slot.
-pub(crate) const PORT_SLOT: usize = 8;
 /// Bytes of the chunk header: payload length, sequence (2 words), publisher generation.
 pub const CHUNK_HEADER: usize = 16;
 /// Chunk strides that are a multiple of this get one more cache line
 /// (PERFORMANCE.md: otherwise all chunk headers fall into one L1 set).
 const COLOUR_PERIOD: usize = 4096;
-
-const fn round_up(value: usize, align: usize) -> usize {
-    value.div_ceil(align) * align
-}
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b { a } else { b }
@@ -69,12 +63,8 @@ pub struct ChunkContent {
 /// Offsets in the control segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ControlLayout {
-    /// Offset of the node slots.
-    pub nodes: usize,
-    /// Offset of the publisher slots.
-    pub publishers: usize,
-    /// Offset of the subscriber slots.
-    pub subscribers: usize,
+    /// The node, publisher and subscriber slots.
+    pub registry: RegistryLayout,
     /// Offset of the `pub_ready` rows.
     pub pub_ready: usize,
     /// Bytes of one `pub_ready` row.
@@ -122,11 +112,6 @@ pub struct DataLayout {
     pub len: usize,
 }
 
-/// Bytes of the control header (see `header.rs`), rounded to a cache line.
-pub(crate) const fn header_len() -> usize {
-    round_up(super::header::HEADER_WORDS * 4, CACHE_LINE)
-}
-
 /// The control segment's layout for `qos` (which must have passed `check`).
 pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, QosError> {
     if let Err(e) = qos.check() {
@@ -134,10 +119,11 @@ pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, Qo
     }
     let publishers_n = qos.max_publishers as usize;
     let subscribers_n = qos.max_subscribers as usize;
-    let nodes = header_len();
-    let publishers = nodes + round_up(qos.max_nodes as usize * NODE_SLOT, CACHE_LINE);
-    let subscribers = publishers + round_up(publishers_n * PORT_SLOT, CACHE_LINE);
-    let pub_ready = subscribers + round_up(subscribers_n * PORT_SLOT, CACHE_LINE);
+    let (registry, pub_ready) = RegistryLayout::after_header(
+        qos.max_nodes,
+        (PortKind::Publisher, qos.max_publishers),
+        (PortKind::Subscriber, qos.max_subscribers),
+    );
     let pub_ready_row = round_up(subscribers_n * 4, CACHE_LINE);
     let sub_attached = pub_ready + publishers_n * pub_ready_row;
     let sub_attached_row = round_up(publishers_n * 4, CACHE_LINE);
@@ -158,9 +144,7 @@ pub const fn control_layout<R: Rmw>(qos: &PubSubQos) -> Result<ControlLayout, Qo
         return Err(QosError::TooLarge("the control segment"));
     }
     Ok(ControlLayout {
-        nodes,
-        publishers,
-        subscribers,
+        registry,
         pub_ready,
         pub_ready_row,
         sub_attached,
@@ -252,10 +236,11 @@ mod tests {
     fn control_regions_do_not_overlap_and_fit() {
         let qos = PubSubQos::DEFAULT;
         let l = control_layout::<NativeRmw>(&qos).unwrap();
-        assert!(l.nodes >= header_len());
-        assert!(l.publishers >= l.nodes + 20 * NODE_SLOT);
-        assert!(l.subscribers >= l.publishers + 2 * PORT_SLOT);
-        assert!(l.pub_ready >= l.subscribers + 8 * PORT_SLOT);
+        let [publishers, subscribers] = l.registry.ports;
+        assert!(l.registry.nodes >= crate::service::HEADER_LEN);
+        assert!(publishers.offset >= l.registry.nodes + 20 * crate::service::NODE_SLOT);
+        assert!(subscribers.offset >= publishers.offset + 2 * crate::service::PORT_SLOT);
+        assert!(l.pub_ready >= subscribers.offset + 8 * crate::service::PORT_SLOT);
         assert!(l.sub_attached >= l.pub_ready + 2 * l.pub_ready_row);
         assert!(l.connections >= l.sub_attached + 8 * l.sub_attached_row);
         assert_eq!(l.len, l.connections + 16 * l.connection);

@@ -5,22 +5,16 @@
 
 mod control;
 mod data;
-mod header;
 mod layout;
 mod publisher;
 mod qos;
-mod slot;
 mod subscriber;
 
-pub use control::{Control, NodeRecord, PortKind};
+pub use control::{Control, pack_connection};
 pub use data::{ChunkHeader, Data, DataOpenError};
-pub use header::{
-    ABI_VERSION, HEADER_LEN, Header, HeaderContent, SERVICE_NAME_ROOM, SegmentState, ServiceOpenError, layout_hash,
-};
 pub use layout::{CHUNK_HEADER, ChunkContent, ControlLayout, DataLayout, control_layout, data_layout};
 pub use publisher::{Backpressure, Delivery, LoanError, PublisherPort};
-pub use qos::{PubSubQos, QosError};
-pub use slot::{SlotId, SlotState, pack_connection};
+pub use qos::PubSubQos;
 pub use subscriber::{ReceiveError, Received, SubscriberPort};
 
 #[cfg(all(test, not(iox2_loom)))]

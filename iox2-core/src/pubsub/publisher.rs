@@ -13,9 +13,11 @@
 //! bit first (INV-DISTRUST): an index that was never sent there, or is
 //! returned twice, is ignored and counted as a protocol violation.
 
-use super::control::{Control, DETACHED, PortKind, SLEEPING};
+use super::control::{Control, DETACHED, SLEEPING};
+use crate::service::PortKind;
 use super::data::{ChunkHeader, Data};
-use super::slot::{SlotId, SlotState, pack_connection};
+use super::control::pack_connection;
+use crate::service::{SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
 use iox2_platform::rmw::Rmw;
@@ -126,12 +128,12 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// Connects new subscribers and disconnects departed ones, if the
     /// topology changed since the last call (one atomic load otherwise).
     pub fn update_connections(&mut self) {
-        let topology = self.control.topology();
+        let topology = self.control.registry().topology();
         if self.topology_seen == Some(topology) {
             return;
         }
         self.topology_seen = Some(topology);
-        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+        for subscriber in 0..self.control.qos().max_subscribers {
             self.sync_connection(subscriber);
         }
     }
@@ -139,7 +141,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     fn sync_connection(&mut self, subscriber: u32) {
         let publisher = self.slot.index;
         let ready = self.control.pub_ready(publisher, subscriber).load(Ordering::Relaxed);
-        let current = match self.control.port(PortKind::Subscriber, subscriber) {
+        let current = match self.control.registry().port(PortKind::Subscriber, subscriber) {
             SlotState::Active { generation, .. } => Some(generation),
             _ => None,
         };
@@ -223,7 +225,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     }
 
     fn drain_all(&mut self) {
-        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+        for subscriber in 0..self.control.qos().max_subscribers {
             if self.connected(subscriber) {
                 self.drain(subscriber);
             }
@@ -302,7 +304,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         self.data.refcount(chunk).store(0, Ordering::Relaxed);
         let overflow = self.control.qos().safe_overflow == 1;
         let mut delivery = Delivery::default();
-        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+        for subscriber in 0..self.control.qos().max_subscribers {
             if !self.connected(subscriber) {
                 continue;
             }
@@ -336,7 +338,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// line nobody writes — no syscall.
     fn wake_sleepers<W: WaitWord>(&self) {
         fence(Ordering::SeqCst);
-        for subscriber in 0..self.control.ports(PortKind::Subscriber) {
+        for subscriber in 0..self.control.qos().max_subscribers {
             if !self.connected(subscriber) {
                 continue;
             }
@@ -432,6 +434,6 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// still receive what is queued for them (they keep the pool mapped
     /// while they read or hold it) before they detach; nothing is returned.
     pub fn leave(&mut self) {
-        self.control.release_port(PortKind::Publisher, self.slot);
+        self.control.registry().release_port(PortKind::Publisher, self.slot);
     }
 }

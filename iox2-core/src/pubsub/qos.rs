@@ -1,7 +1,7 @@
 //! The quality-of-service settings of a publish-subscribe service, their
 //! defaults (iceoryx2's), their checks, and the chunk count they imply.
 
-use core::fmt;
+use crate::service::{MAX_COUNT, Pattern, QosError, SETTINGS_WORDS, Settings};
 
 /// The settings of a publish-subscribe service, fixed when it is created.
 ///
@@ -40,40 +40,6 @@ impl Default for PubSubQos {
     }
 }
 
-/// Why a set of settings was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum QosError {
-    /// A setting that must be at least 1 is 0.
-    Zero(&'static str),
-    /// `history` exceeds `subscriber_buffer`: a late joiner could not take it.
-    HistoryExceedsBuffer {
-        /// The requested history.
-        history: u32,
-        /// The subscriber buffer.
-        buffer: u32,
-    },
-    /// The settings need more chunks, ports or bytes than the index width
-    /// allows.
-    TooLarge(&'static str),
-}
-
-impl fmt::Display for QosError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Zero(what) => write!(f, "{what} must be at least 1"),
-            Self::HistoryExceedsBuffer { history, buffer } => {
-                write!(f, "history {history} exceeds the subscriber buffer {buffer}")
-            }
-            Self::TooLarge(what) => write!(f, "{what} is too large"),
-        }
-    }
-}
-
-impl core::error::Error for QosError {}
-
-/// The largest number of ports of one kind, nodes, or buffered samples.
-const MAX_COUNT: u32 = 1 << 12;
 
 impl PubSubQos {
     /// iceoryx2's defaults: 2 publishers, 8 subscribers, 20 nodes, buffer 2,
@@ -159,6 +125,42 @@ impl PubSubQos {
             Some(chunks) => chunks,
             None => 1,
         }
+    }
+}
+
+impl Settings for PubSubQos {
+    const PATTERN: Pattern = Pattern::PublishSubscribe;
+
+    fn to_words(&self) -> [u32; SETTINGS_WORDS] {
+        [
+            self.max_publishers,
+            self.max_subscribers,
+            self.max_nodes,
+            self.subscriber_buffer,
+            self.history,
+            self.max_loaned,
+            self.max_borrowed,
+            self.safe_overflow,
+            self.max_slice_len,
+        ]
+    }
+
+    fn from_words(w: [u32; SETTINGS_WORDS]) -> Self {
+        Self {
+            max_publishers: w[0],
+            max_subscribers: w[1],
+            max_nodes: w[2],
+            subscriber_buffer: w[3],
+            history: w[4],
+            max_loaned: w[5],
+            max_borrowed: w[6],
+            safe_overflow: w[7],
+            max_slice_len: w[8],
+        }
+    }
+
+    fn check(&self) -> Result<(), QosError> {
+        PubSubQos::check(self)
     }
 }
 

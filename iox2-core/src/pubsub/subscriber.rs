@@ -9,9 +9,11 @@
 //! the caller's decision in `sub_attached`, and only then does a publisher
 //! connect (see `control.rs`).
 
-use super::control::{Control, PortKind};
+use super::control::Control;
+use crate::service::PortKind;
 use super::control::{DETACHED, NOT_READY, SLEEPING};
-use super::slot::{SlotId, SlotState, pack_connection};
+use super::control::pack_connection;
+use crate::service::{SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
 use iox2_platform::clock::Instant;
@@ -84,7 +86,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         // The buffer size first: a publisher connects only once the row
         // says DETACHED (ready), and reads the size after that.
         control.set_subscriber_buffer(slot.index, buffer);
-        for publisher in 0..control.ports(PortKind::Publisher) {
+        for publisher in 0..control.qos().max_publishers {
             control
                 .sub_attached(slot.index, publisher)
                 .store(DETACHED, Ordering::Release);
@@ -109,13 +111,13 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     /// from what this subscriber is attached to — only if the topology
     /// changed since the last call.
     pub fn publishers_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
-        let topology = self.control.topology();
+        let topology = self.control.registry().topology();
         if self.topology_seen == Some(topology) {
             return;
         }
         self.topology_seen = Some(topology);
-        for publisher in 0..self.control.ports(PortKind::Publisher) {
-            let wanted = match self.control.port(PortKind::Publisher, publisher) {
+        for publisher in 0..self.control.qos().max_publishers {
+            let wanted = match self.control.registry().port(PortKind::Publisher, publisher) {
                 SlotState::Active { generation, .. } => Some(generation),
                 _ => None,
             };
@@ -155,7 +157,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
             .sub_attached(self.slot.index, publisher)
             .store(generation, Ordering::Release);
         // The publisher connects on its next look at the topology.
-        self.control.topology_changed();
+        self.control.registry().topology_changed();
     }
 
     /// Makes the next [`SubscriberPort::publishers_to_update`] look at every
@@ -171,7 +173,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         if self.borrowed >= max {
             return Err(ReceiveError::ExceedsMaxBorrows { max });
         }
-        let publishers = self.control.ports(PortKind::Publisher);
+        let publishers = self.control.qos().max_publishers;
         let mut publisher = self.next_publisher;
         for _ in 0..publishers {
             // Round robin without a division: this runs on every poll.
@@ -250,7 +252,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     /// publisher connected that this subscriber has not attached to yet
     /// (the next receive attaches).
     fn has_data(&self) -> bool {
-        (0..self.control.ports(PortKind::Publisher)).any(|publisher| match self.attached(publisher) {
+        (0..self.control.qos().max_publishers).any(|publisher| match self.attached(publisher) {
             Some(_) => self.has_queued(publisher),
             None => {
                 let ready = self
@@ -285,6 +287,6 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     /// the next holder of the slot) and frees the slot.
     pub fn leave(&mut self) {
         self.control.reset_subscriber_row(self.slot.index);
-        self.control.release_port(PortKind::Subscriber, self.slot);
+        self.control.registry().release_port(PortKind::Subscriber, self.slot);
     }
 }

@@ -6,36 +6,15 @@ extern crate std;
 
 use super::*;
 use crate::payload::TypeDescriptor;
-use crate::segment::Segment;
-use crate::service::ServiceName;
-use core::ptr::NonNull;
+use crate::service::{
+    Header, HeaderContent, PortKind, SERVICE_NAME_ROOM, SegmentState, ServiceName, ServiceOpenError, layout_hash,
+};
+use crate::test_memory::Memory;
 use iox2_platform::rmw::NativeRmw;
-use std::vec;
 use std::vec::Vec;
 
 type R = NativeRmw;
 type W = <iox2_platform::local::Local as iox2_platform::Platform>::Waiter;
-
-/// 128 bytes aligned to 128.
-#[derive(Clone, Copy)]
-#[repr(C, align(128))]
-struct Block([u8; 128]);
-
-/// Zeroed memory aligned to 128 bytes, standing in for a fresh region.
-struct Memory(Vec<Block>);
-
-impl Memory {
-    fn new(len: usize) -> Self {
-        Self(vec![Block([0; 128]); len.div_ceil(128)])
-    }
-
-    fn segment(&mut self) -> Segment<'_> {
-        let len = self.0.len() * 128;
-        // SAFETY: the memory lives as long as the segment's borrow and is
-        // used only through it.
-        unsafe { Segment::new(NonNull::new(self.0.as_mut_ptr().cast::<u8>()).unwrap(), len) }
-    }
-}
 
 const CONTENT: ChunkContent = ChunkContent {
     payload_size: 8,
@@ -44,16 +23,16 @@ const CONTENT: ChunkContent = ChunkContent {
     header_align: 1,
 };
 
-fn content(qos: PubSubQos, name: &str) -> HeaderContent<'_> {
+fn content(qos: PubSubQos, name: &str) -> HeaderContent<'_, PubSubQos> {
     let layout = control_layout::<R>(&qos).unwrap();
     let payload = TypeDescriptor::of::<u64>();
     let user_header = TypeDescriptor::of::<()>();
     HeaderContent {
         name: ServiceName::new(name).unwrap(),
-        qos,
+        settings: qos,
         payload,
         user_header,
-        layout_hash: layout_hash::<R>(&qos, &payload, &user_header, layout.len),
+        layout_hash: layout_hash::<R, _>(&qos, &payload, &user_header, layout.len),
         len: layout.len,
     }
 }
@@ -95,12 +74,12 @@ fn samples_flow_and_every_chunk_comes_back() {
     };
     let mut service = Service::new(qos);
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
-    let node = control.claim_node(42, 1).unwrap();
+    let node = control.registry().claim_node(42, 1).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
-    let pub_slot = control.claim_port(PortKind::Publisher, node.index).unwrap();
+    let pub_slot = control.registry().claim_port(PortKind::Publisher, node.index).unwrap();
     let data = Data::<R>::create(service.data[0].segment(), layout, pub_slot.generation).unwrap();
     let mut publisher = PublisherPort::new(control, data, pub_slot, Backpressure::Discard);
-    let sub_slot = control.claim_port(PortKind::Subscriber, node.index).unwrap();
+    let sub_slot = control.registry().claim_port(PortKind::Subscriber, node.index).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
 
     let mut changes = Vec::new();
@@ -108,7 +87,7 @@ fn samples_flow_and_every_chunk_comes_back() {
     assert_eq!(changes, [(0, Some(pub_slot.generation), None)]);
     let view = Data::<R>::open(publisher.data().clone_segment(), layout, pub_slot.generation).unwrap();
     subscriber.attach(0, pub_slot.generation);
-    control.topology_changed();
+    control.registry().topology_changed();
 
     for round in 0..100u64 {
         let chunk = publisher.loan().unwrap();
@@ -146,13 +125,13 @@ fn overflow_keeps_the_newest_and_a_leaving_subscriber_returns_everything() {
     let mut service = Service::new(qos);
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
-    let pub_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
+    let pub_slot = control.registry().claim_port(PortKind::Publisher, 0).unwrap();
     let data = Data::<R>::create(service.data[0].segment(), layout, pub_slot.generation).unwrap();
     let mut publisher = PublisherPort::new(control, data, pub_slot, Backpressure::Discard);
-    let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
+    let sub_slot = control.registry().claim_port(PortKind::Subscriber, 0).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, pub_slot.generation);
-    control.topology_changed();
+    control.registry().topology_changed();
     let view = Data::<R>::open(publisher.data().clone_segment(), layout, pub_slot.generation).unwrap();
 
     let held = {
@@ -194,7 +173,7 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
     let mut service = Service::new(qos);
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
-    let pub_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
+    let pub_slot = control.registry().claim_port(PortKind::Publisher, 0).unwrap();
     let data = Data::<R>::create(service.data[0].segment(), layout, pub_slot.generation).unwrap();
     let mut publisher = PublisherPort::new(control, data, pub_slot, Backpressure::Retry { attempts: 3 });
     for value in 0..5u64 {
@@ -202,10 +181,10 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
         write_payload(&publisher, chunk, value);
         assert_eq!(publisher.send::<W>(chunk, 8).delivered, 0);
     }
-    let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
+    let sub_slot = control.registry().claim_port(PortKind::Subscriber, 0).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, pub_slot.generation);
-    control.topology_changed();
+    control.registry().topology_changed();
     let chunk = publisher.loan().unwrap();
     write_payload(&publisher, chunk, 5);
     assert_eq!(
@@ -229,19 +208,19 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
     let (old_memory, rest) = service.data.split_at_mut(1);
-    let old_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
+    let old_slot = control.registry().claim_port(PortKind::Publisher, 0).unwrap();
     let old_data = Data::<R>::create(old_memory[0].segment(), layout, old_slot.generation).unwrap();
     let mut old = PublisherPort::new(control, old_data, old_slot, Backpressure::Discard);
-    let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
+    let sub_slot = control.registry().claim_port(PortKind::Subscriber, 0).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
     subscriber.attach(0, old_slot.generation);
-    control.topology_changed();
+    control.registry().topology_changed();
     let chunk = old.loan().unwrap();
     old.send::<W>(chunk, 8);
     let stale = subscriber.receive().unwrap().unwrap();
     old.leave();
 
-    let new_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
+    let new_slot = control.registry().claim_port(PortKind::Publisher, 0).unwrap();
     assert_eq!((new_slot.index, new_slot.generation), (0, old_slot.generation + 1));
     let new_data = Data::<R>::create(rest[0].segment(), layout, new_slot.generation).unwrap();
     let mut new = PublisherPort::new(control, new_data, new_slot, Backpressure::Discard);
@@ -257,7 +236,7 @@ fn samples_of_a_replaced_publisher_never_reach_the_new_one() {
     subscriber.detach(0);
     subscriber.release(stale);
     subscriber.attach(0, new_slot.generation);
-    control.topology_changed();
+    control.registry().topology_changed();
     let chunk = new.loan().unwrap();
     assert_eq!(new.send::<W>(chunk, 8).delivered, 1);
     let fresh = subscriber.receive().unwrap().unwrap();
@@ -291,7 +270,7 @@ fn opening_names_the_first_mismatch() {
     ));
     let other_qos = PubSubQos { history: 1, ..qos };
     let mut other = content(other_qos, "test/service");
-    other.qos = other_qos;
+    other.settings = other_qos;
     assert!(matches!(
         Control::<R>::open(segment, &other),
         Err(ServiceOpenError::LayoutHash { .. })
@@ -314,9 +293,9 @@ fn a_corrupted_index_from_a_publisher_is_a_typed_error() {
     let mut service = Service::new(qos);
     let control = Control::<R>::open(service.control.segment(), &content(qos, "test/service")).unwrap();
     let layout = data_layout::<R>(&qos, &CONTENT).unwrap();
-    let sub_slot = control.claim_port(PortKind::Subscriber, 0).unwrap();
+    let sub_slot = control.registry().claim_port(PortKind::Subscriber, 0).unwrap();
     let mut subscriber = SubscriberPort::new(control, sub_slot, layout.chunks, 0);
-    let pub_slot = control.claim_port(PortKind::Publisher, 0).unwrap();
+    let pub_slot = control.registry().claim_port(PortKind::Publisher, 0).unwrap();
     subscriber.attach(0, pub_slot.generation);
     control.reset_connection(0, sub_slot.index);
     let ready = pack_connection(pub_slot.generation, sub_slot.generation);

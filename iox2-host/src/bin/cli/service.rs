@@ -1,5 +1,5 @@
-//! `iox2 service list`: the publish-subscribe services whose control
-//! segments are in `/dev/shm`.
+//! `iox2 service list`: the services (publish-subscribe and event) whose
+//! control segments are in `/dev/shm`.
 
 use super::CliError;
 use super::output::{Format, emit};
@@ -7,7 +7,9 @@ use clap::Subcommand;
 use core::fmt::Write as _;
 use iox2_host::config::PubSubDefaults;
 use iox2_host::core::payload::TypeDescriptor;
-use iox2_host::core::pubsub::{HEADER_LEN, Header, SERVICE_NAME_ROOM};
+use iox2_host::core::event::EventQos;
+use iox2_host::core::pubsub::PubSubQos;
+use iox2_host::core::service::{HEADER_LEN, Header, Pattern, SERVICE_NAME_ROOM};
 use iox2_host::core::segment::Segment;
 use iox2_host::platform::linux::LinuxRegion;
 use iox2_host::platform::{Access, Region};
@@ -42,6 +44,29 @@ impl From<TypeDescriptor> for TypeInfo {
     }
 }
 
+/// An event service's settings.
+#[derive(Debug, Serialize)]
+struct EventInfo {
+    max_listeners: u32,
+    max_notifiers: u32,
+    max_nodes: u32,
+    event_id_max: u32,
+    /// The deadline in nanoseconds, if the service has one.
+    deadline_ns: Option<u64>,
+}
+
+impl From<EventQos> for EventInfo {
+    fn from(q: EventQos) -> Self {
+        Self {
+            max_listeners: q.max_listeners,
+            max_notifiers: q.max_notifiers,
+            max_nodes: q.max_nodes,
+            event_id_max: q.event_id_max,
+            deadline_ns: (q.deadline_ns != 0).then_some(q.deadline_ns),
+        }
+    }
+}
+
 /// One service.
 #[derive(Debug, Serialize)]
 struct ServiceInfo {
@@ -53,9 +78,12 @@ struct ServiceInfo {
     region: String,
     /// The segment state (`Ready`, `Init`, `Dead`, ...).
     state: String,
+    /// `publish-subscribe` or `event`.
+    pattern: Option<&'static str>,
     payload: Option<TypeInfo>,
     user_header: Option<TypeInfo>,
     qos: Option<PubSubDefaults>,
+    event: Option<EventInfo>,
     /// Why the header could not be read, if it could not.
     error: Option<String>,
 }
@@ -98,9 +126,11 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
         hash: hash.to_owned(),
         region: region_name.to_owned(),
         state: String::from("Unknown"),
+        pattern: None,
         payload: None,
         user_header: None,
         qos: None,
+        event: None,
         error: None,
     };
     let region = match LinuxRegion::open(region_name, Access::ReadOnly) {
@@ -123,9 +153,15 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let mut room = [0u8; SERVICE_NAME_ROOM];
     info.name = Some(header.service_name(&mut room).to_owned());
     let mut errors = Vec::new();
-    match header.qos() {
-        Ok(qos) => info.qos = Some(qos.into()),
-        Err(e) => errors.push(format!("settings: {e}")),
+    let pattern = header.pattern();
+    info.pattern = pattern.map(Pattern::name);
+    let settings = match pattern {
+        Some(Pattern::PublishSubscribe) => header.settings::<PubSubQos>().map(|q| info.qos = Some(q.into())),
+        Some(Pattern::Event) => header.settings::<EventQos>().map(|q| info.event = Some(q.into())),
+        None => Ok(errors.push(String::from("unknown pattern"))),
+    };
+    if let Err(e) = settings {
+        errors.push(format!("settings: {e}"));
     }
     match header.payload() {
         Ok(d) => info.payload = Some(d.into()),
@@ -147,8 +183,15 @@ fn human(services: &[ServiceInfo]) -> String {
     }
     let mut out = String::new();
     for s in services {
-        let _ = write!(out, "{}  {}  {:<6}", s.name.as_deref().unwrap_or("?"), s.hash, s.state);
-        if let Some(p) = &s.payload {
+        let _ = write!(
+            out,
+            "{}  {}  {:<6}  {}",
+            s.name.as_deref().unwrap_or("?"),
+            s.hash,
+            s.state,
+            s.pattern.unwrap_or("?")
+        );
+        if let Some(p) = s.payload.as_ref().filter(|_| s.event.is_none()) {
             let _ = write!(out, "  payload {} (size {}, align {})", p.name, p.size, p.align);
         }
         if let Some(q) = &s.qos {
@@ -157,6 +200,16 @@ fn human(services: &[ServiceInfo]) -> String {
                 "  publishers {} subscribers {} nodes {} buffer {} history {}",
                 q.max_publishers, q.max_subscribers, q.max_nodes, q.subscriber_buffer, q.history
             );
+        }
+        if let Some(e) = &s.event {
+            let _ = write!(
+                out,
+                "  listeners {} notifiers {} nodes {} ids 0..={}",
+                e.max_listeners, e.max_notifiers, e.max_nodes, e.event_id_max
+            );
+            if let Some(ns) = e.deadline_ns {
+                let _ = write!(out, " deadline {:?}", core::time::Duration::from_nanos(ns));
+            }
         }
         if let Some(e) = &s.error {
             let _ = write!(out, "  ({e})");

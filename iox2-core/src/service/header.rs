@@ -1,29 +1,28 @@
-//! The control segment's header: what a creator writes (READY last) and
-//! what every opener checks before it trusts a single other word.
+//! The header of every service's control segment, whatever its pattern:
+//! what a creator writes (READY last) and what every opener checks before
+//! it trusts a single other word.
 //!
 //! Word indices (all `u32`):
 //! ```text
 //! 0 magic "IOX2"   1 ABI version   2 layout hash   3 state (EMPTY/INIT/READY/DEAD)
 //! 4 pattern        5 segment len   6 topology generation   7 reserved
-//! 8..17  QoS (PubSubQos, 9 words)
+//! 8..17  settings (the pattern's `Settings`, 9 words)
 //! 17     service name length   18..82 service name (256 bytes)
 //! 82..104  payload type descriptor (88 bytes)
 //! 104..126 user header type descriptor (88 bytes)
 //! ```
 
-use super::qos::PubSubQos;
+use super::settings::{Pattern, QosError, SETTINGS_WORDS, Settings};
+use super::{MAX_SERVICE_NAME_LEN, ServiceName};
 use crate::payload::{TypeDescriptor, TypeMismatch};
 use crate::segment::Segment;
-use crate::service::{MAX_SERVICE_NAME_LEN, ServiceName};
 use crate::sync::{AtomicU32, Ordering};
 use core::fmt;
 
 /// `b"IOX2"` read as a little-endian word.
 pub const MAGIC: u32 = u32::from_le_bytes(*b"IOX2");
 /// The version of this layout; bumped on any change of the segments.
-pub const ABI_VERSION: u32 = 1;
-/// The pattern word of a publish-subscribe service.
-pub const PATTERN_PUBSUB: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 const MAGIC_WORD: usize = 0;
 const ABI_WORD: usize = 1;
@@ -32,9 +31,8 @@ const STATE_WORD: usize = 3;
 const PATTERN_WORD: usize = 4;
 const LEN_WORD: usize = 5;
 const TOPOLOGY_WORD: usize = 6;
-const QOS_WORD: usize = 8;
-const QOS_WORDS: usize = 9;
-const NAME_LEN_WORD: usize = QOS_WORD + QOS_WORDS;
+const SETTINGS_WORD: usize = 8;
+const NAME_LEN_WORD: usize = SETTINGS_WORD + SETTINGS_WORDS;
 const NAME_WORD: usize = NAME_LEN_WORD + 1;
 const NAME_WORDS: usize = 64;
 const PAYLOAD_WORD: usize = NAME_WORD + NAME_WORDS;
@@ -107,7 +105,7 @@ pub enum ServiceOpenError {
     /// Another service whose name hashes alike.
     NameMismatch,
     /// The stored settings are invalid (corrupted).
-    CorruptedQos(super::QosError),
+    CorruptedQos(QosError),
     /// The segment's layout (cache-line size, settings, types, backend)
     /// differs from what this process computes.
     LayoutHash {
@@ -163,11 +161,11 @@ impl core::error::Error for ServiceOpenError {}
 /// What a service's header records, as a creator writes it and an opener
 /// expects it.
 #[derive(Debug, Clone, Copy)]
-pub struct HeaderContent<'a> {
+pub struct HeaderContent<'a, S> {
     /// The service's name.
     pub name: ServiceName<'a>,
-    /// The settings.
-    pub qos: PubSubQos,
+    /// The settings (which name the pattern).
+    pub settings: S,
     /// The payload type.
     pub payload: TypeDescriptor,
     /// The user header type (`()` for none).
@@ -210,15 +208,15 @@ impl<'a> Header<'a> {
 
     /// Writes a complete header in a fresh segment, storing READY last
     /// (INV-READYLAST).
-    pub fn write(&self, content: &HeaderContent<'_>) {
+    pub fn write<S: Settings>(&self, content: &HeaderContent<'_, S>) {
         self.word(STATE_WORD).store(1, Ordering::Relaxed);
         self.word(MAGIC_WORD).store(MAGIC, Ordering::Relaxed);
         self.word(ABI_WORD).store(ABI_VERSION, Ordering::Relaxed);
         self.word(HASH_WORD).store(content.layout_hash, Ordering::Relaxed);
-        self.word(PATTERN_WORD).store(PATTERN_PUBSUB, Ordering::Relaxed);
+        self.word(PATTERN_WORD).store(S::PATTERN.to_raw(), Ordering::Relaxed);
         self.word(LEN_WORD).store(content.len as u32, Ordering::Relaxed);
-        for (i, value) in qos_words(&content.qos).iter().enumerate() {
-            self.word(QOS_WORD + i).store(*value, Ordering::Relaxed);
+        for (i, value) in content.settings.to_words().iter().enumerate() {
+            self.word(SETTINGS_WORD + i).store(*value, Ordering::Relaxed);
         }
         self.write_bytes(NAME_LEN_WORD, NAME_WORDS, content.name.as_str().as_bytes());
         self.store_descriptor(PAYLOAD_WORD, &content.payload);
@@ -233,26 +231,22 @@ impl<'a> Header<'a> {
         R::compare_exchange(self.word(STATE_WORD), 2, 3, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
-    /// The settings stored in a READY segment (checked).
-    pub fn qos(&self) -> Result<PubSubQos, ServiceOpenError> {
-        self.check_identity()?;
-        let mut words = [0u32; QOS_WORDS];
+    /// The pattern a header names, if iox2 writes it (the header is not
+    /// checked otherwise: for tools that list services of every pattern).
+    pub fn pattern(&self) -> Option<Pattern> {
+        Pattern::from_raw(self.word(PATTERN_WORD).load(Ordering::Relaxed))
+    }
+
+    /// The settings stored in a READY segment of pattern `S::PATTERN` (checked).
+    pub fn settings<S: Settings>(&self) -> Result<S, ServiceOpenError> {
+        self.check_identity(S::PATTERN)?;
+        let mut words = [0u32; SETTINGS_WORDS];
         for (i, word) in words.iter_mut().enumerate() {
-            *word = self.word(QOS_WORD + i).load(Ordering::Relaxed);
+            *word = self.word(SETTINGS_WORD + i).load(Ordering::Relaxed);
         }
-        let qos = PubSubQos {
-            max_publishers: words[0],
-            max_subscribers: words[1],
-            max_nodes: words[2],
-            subscriber_buffer: words[3],
-            history: words[4],
-            max_loaned: words[5],
-            max_borrowed: words[6],
-            safe_overflow: words[7],
-            max_slice_len: words[8],
-        };
-        qos.check().map_err(ServiceOpenError::CorruptedQos)?;
-        Ok(qos)
+        let settings = S::from_words(words);
+        settings.check().map_err(ServiceOpenError::CorruptedQos)?;
+        Ok(settings)
     }
 
     /// The service name stored in the header, read into `buffer`. Written
@@ -278,7 +272,7 @@ impl<'a> Header<'a> {
     }
 
     /// Checks state, magic, ABI version and pattern.
-    fn check_identity(&self) -> Result<(), ServiceOpenError> {
+    fn check_identity(&self, pattern: Pattern) -> Result<(), ServiceOpenError> {
         let state = self.state();
         if state != SegmentState::Ready {
             return Err(ServiceOpenError::NotReady(state));
@@ -295,9 +289,9 @@ impl<'a> Header<'a> {
             });
         }
         let found = self.word(PATTERN_WORD).load(Ordering::Relaxed);
-        if found != PATTERN_PUBSUB {
+        if found != pattern.to_raw() {
             return Err(ServiceOpenError::Pattern {
-                expected: PATTERN_PUBSUB,
+                expected: pattern.to_raw(),
                 found,
             });
         }
@@ -306,14 +300,14 @@ impl<'a> Header<'a> {
 
     /// Checks the whole header against what this process expects, naming
     /// the first difference.
-    pub fn check(&self, expected: &HeaderContent<'_>) -> Result<(), ServiceOpenError> {
-        self.check_identity()?;
+    pub fn check<S: Settings>(&self, expected: &HeaderContent<'_, S>) -> Result<(), ServiceOpenError> {
+        self.check_identity(S::PATTERN)?;
         let mut name = [0u8; NAME_WORDS * 4];
         let stored = self.read_bytes(NAME_LEN_WORD, NAME_WORDS, &mut name);
         if stored != expected.name.as_str().as_bytes() {
             return Err(ServiceOpenError::NameMismatch);
         }
-        self.qos()?;
+        self.settings::<S>()?;
         self.payload()?
             .check(&expected.payload)
             .map_err(ServiceOpenError::Payload)?;
@@ -378,25 +372,10 @@ impl<'a> Header<'a> {
     }
 }
 
-/// The settings as the nine words the header stores.
-const fn qos_words(qos: &PubSubQos) -> [u32; QOS_WORDS] {
-    [
-        qos.max_publishers,
-        qos.max_subscribers,
-        qos.max_nodes,
-        qos.subscriber_buffer,
-        qos.history,
-        qos.max_loaned,
-        qos.max_borrowed,
-        qos.safe_overflow,
-        qos.max_slice_len,
-    ]
-}
-
 /// The layout hash: everything two processes must agree on for the bytes
 /// to mean the same to both.
-pub fn layout_hash<R: iox2_platform::Rmw>(
-    qos: &PubSubQos,
+pub fn layout_hash<R: iox2_platform::Rmw, S: Settings>(
+    settings: &S,
     payload: &TypeDescriptor,
     user_header: &TypeDescriptor,
     len: usize,
@@ -405,11 +384,12 @@ pub fn layout_hash<R: iox2_platform::Rmw>(
         .write_u32(ABI_VERSION)
         .write_u32(crate::sync::CACHE_LINE as u32)
         .write_u32(HEADER_WORDS as u32)
+        .write_u32(S::PATTERN.to_raw())
         .write_u32(len as u32)
         .write_u32(payload.fingerprint())
         .write_u32(user_header.fingerprint())
         .write(R::NAME.as_bytes());
-    for word in qos_words(qos) {
+    for word in settings.to_words() {
         hash = hash.write_u32(word);
     }
     hash.finish()

@@ -111,12 +111,6 @@ pub fn release<R: Rmw>(word: &AtomicU32, generation: u32) -> bool {
     }
 }
 
-/// Packs a connection's (publisher generation, subscriber generation).
-#[inline]
-pub const fn pack_connection(publisher: u32, subscriber: u32) -> u32 {
-    (publisher << 16) | (subscriber & 0xFFFF)
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;

@@ -88,7 +88,10 @@ impl fmt::Display for ServiceError {
                 offered,
                 requested,
             } => {
-                write!(f, "the service has {setting} = {offered}, {requested} was requested (must be equal)")
+                write!(
+                    f,
+                    "the service has {setting} = {offered}, {requested} was requested (must be equal)"
+                )
             }
             Self::ExceedsMaxNodes => write!(f, "every node slot of the service is taken (max_nodes)"),
             Self::Region(e) => write!(f, "service region: {e}"),

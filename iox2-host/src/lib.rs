@@ -29,26 +29,31 @@ mod publisher;
 mod sample;
 mod service;
 mod subscriber;
+mod waitset;
 
 pub use error::{ListenerWaitError, NodeCreateError, NotifyError, PortCreateError, SendError, ServiceError};
-pub use iox2_core::event::EventId;
-pub use listener::{Listener, ListenerBuilder};
-pub use notifier::{Notifier, NotifierBuilder};
 pub use iox2_core as core;
+pub use iox2_core::event::EventId;
 pub use iox2_platform as platform;
+pub use listener::{Listener, ListenerBuilder};
 pub use lock::HostPlatform;
 pub use node::{Node, NodeBuilder};
+pub use notifier::{Notifier, NotifierBuilder};
 pub use payload::Payload;
 pub use publisher::{Publisher, PublisherBuilder};
 pub use sample::{Sample, SampleMut, SampleMutUninit};
 pub use service::{EventBuilder, EventService, PubSubBuilder, PubSubService, ServiceBuilder};
 pub use subscriber::{Subscriber, SubscriberBuilder};
+pub use waitset::{
+    Attachable, CallbackProgression, WaitSet, WaitSetAttachmentError, WaitSetAttachmentId, WaitSetBuilder,
+    WaitSetCreateError, WaitSetGuard, WaitSetRunError, WaitSetRunResult,
+};
 
 /// What a host program needs in scope.
 pub mod prelude {
     pub use crate::{
         EventId, EventService, Listener, Node, NodeBuilder, Notifier, PubSubService, Publisher, Sample, SampleMut,
-        SampleMutUninit, Subscriber,
+        SampleMutUninit, Subscriber, WaitSet, WaitSetBuilder,
     };
     pub use iox2_core::payload::ZeroCopySend;
     pub use iox2_platform::linux::Linux;

@@ -182,6 +182,16 @@ impl<P: HostPlatform> Listener<P> {
     pub(crate) fn cell(&self) -> &'static EventCellView {
         self.cell
     }
+
+    /// Whether ids taken from the cell wait to be handed out.
+    pub(crate) fn has_taken(&self) -> bool {
+        !self.taken.borrow().is_empty()
+    }
+
+    /// When the service was last notified, or created (platform clock).
+    pub(crate) fn last_notification(&self) -> u64 {
+        self.service.pattern.control.last_notification()
+    }
 }
 
 impl<P: HostPlatform> Drop for Listener<P> {

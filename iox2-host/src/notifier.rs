@@ -111,8 +111,7 @@ impl<P: HostPlatform> Notifier<P> {
         let max = self.qos().event_id_max;
         let reached = control
             .notify_listeners::<P::Waiter>(id.as_value())
-            .map_err(|_| NotifyError::EventIdOutOfBounds { id: id.as_value(), max })?
-            as usize;
+            .map_err(|_| NotifyError::EventIdOutOfBounds { id: id.as_value(), max })? as usize;
         if let Some(deadline) = self.deadline() {
             let now = P::Clock::now().as_nanos();
             let elapsed = Duration::from_nanos(now.saturating_sub(control.last_notification()));

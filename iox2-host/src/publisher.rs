@@ -10,8 +10,8 @@ use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PublisherPort};
-use iox2_core::service::PortKind;
 use iox2_core::segment::Segment;
+use iox2_core::service::PortKind;
 use iox2_platform::Region;
 use iox2_platform::error::RegionError;
 use std::fmt;
@@ -65,7 +65,8 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, 
         };
         // SAFETY: the region is owned by the publisher and outlives its port.
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-        let data = Data::create(segment, self.service.pattern.data_layout, slot.generation).map_err(PortCreateError::Data)?;
+        let data =
+            Data::create(segment, self.service.pattern.data_layout, slot.generation).map_err(PortCreateError::Data)?;
         let port = PublisherPort::new(control, data, slot, self.backpressure);
         // Subscribers look again: the data region exists now.
         control.registry().topology_changed();

@@ -10,8 +10,8 @@ use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Data, ReceiveError, Received, SubscriberPort};
-use iox2_core::service::PortKind;
 use iox2_core::segment::Segment;
+use iox2_core::service::PortKind;
 use iox2_platform::error::WaitError;
 use iox2_platform::wait::WaitOutcome;
 use iox2_platform::{Access, Clock, Region};
@@ -156,6 +156,18 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
     }
 
     /// Maps new publishers' pools and lets go of departed ones.
+    /// Announces a WaitSet's sleep (see `SubscriberPort::prepare_sleep`),
+    /// after attaching to new publishers.
+    pub(crate) fn prepare_sleep(&self) -> Option<iox2_platform::WaitTarget<'static>> {
+        self.update_publishers();
+        self.port.borrow().prepare_sleep()
+    }
+
+    /// Ends a WaitSet's sleep.
+    pub(crate) fn end_sleep(&self) {
+        self.port.borrow().end_sleep();
+    }
+
     fn update_publishers(&self) {
         let mut changes = Vec::new();
         self.port

@@ -45,6 +45,8 @@ pub mod linux;
 pub mod local;
 #[cfg(feature = "posix")]
 pub mod posix;
+#[cfg(any(feature = "linux", feature = "posix"))]
+pub mod signal;
 
 #[cfg(any(feature = "linux", feature = "posix"))]
 mod poll;

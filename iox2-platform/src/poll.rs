@@ -13,12 +13,16 @@ const FIRST_SLEEP: Duration = Duration::from_micros(1);
 /// The longest sleep between two checks (the worst added latency).
 const LONGEST_SLEEP: Duration = Duration::from_millis(1);
 
-/// Polls `targets` until any differs from its expected value (`Woken`) or
-/// `now()` reaches `deadline` (`TimedOut`). A wake that does not change a
-/// word is not seen: callers of the fallback get value-change semantics.
+/// Polls `targets` until any differs from its expected value (`Woken`),
+/// a termination signal was caught (`Interrupted`), or `now()` reaches
+/// `deadline` (`TimedOut`). A wake that does not change a word is not
+/// seen: callers of the fallback get value-change semantics.
 pub(crate) fn poll_until(targets: &[WaitTarget<'_>], deadline: Option<Instant>, now: fn() -> Instant) -> WaitOutcome {
     let mut sleep = FIRST_SLEEP;
     loop {
+        if crate::signal::termination_requested().is_some() {
+            return WaitOutcome::Interrupted;
+        }
         // SYNC: Acquire pairs with the writer's Release of the word.
         if targets.iter().any(|t| t.word.load(Ordering::Acquire) != t.expected) {
             return WaitOutcome::Woken;

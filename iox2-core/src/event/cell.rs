@@ -4,13 +4,15 @@
 
 use super::CellWords;
 use crate::bitset::AtomicBitsetView;
-use crate::sync::{AtomicU32, CachePadded, atomic_u32, loom_const_fn, zeroed_words};
+use crate::sync::{AtomicU32, atomic_u32, loom_const_fn, zeroed_words};
 
-/// A listener's cell over `S` pending words.
+/// A listener's cell over `S` pending words: the wait word and the pending
+/// words side by side, so that one cache line carries a notify (the event
+/// layout starts every cell on a cache line of its own).
 #[repr(C)]
 pub struct EventCellBase<S: ?Sized> {
     /// `seq << 1 | sleeping`: written by notifiers and the listener, all RMW.
-    word: CachePadded<AtomicU32>,
+    word: AtomicU32,
     /// One bit per event id.
     pending: S,
 }
@@ -44,7 +46,7 @@ pub type EventCellView = EventCellBase<[AtomicU32]>;
 impl<S: ?Sized> core::fmt::Debug for EventCellBase<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("EventCell")
-            .field("word", &*self.word)
+            .field("word", &self.word)
             .finish_non_exhaustive()
     }
 }
@@ -53,7 +55,7 @@ impl<const WORDS: usize> EventCell<WORDS> {
     loom_const_fn! {
         /// A cell with no id pending and nobody asleep.
         pub fn new() -> Self {
-            Self { word: CachePadded::new(atomic_u32(0)), pending: zeroed_words::<WORDS>() }
+            Self { word: atomic_u32(0), pending: zeroed_words::<WORDS>() }
         }
     }
 }
@@ -92,16 +94,17 @@ impl EventCellView {
         offset: usize,
         pending_words: usize,
     ) -> &'a EventCellView {
-        let size = crate::place::round_up(crate::sync::CACHE_LINE + 4 * pending_words, crate::sync::CACHE_LINE);
+        let size = super::layout::cell_size(pending_words);
         let ptr = segment.at(offset, size);
         assert!(
             (ptr.as_ptr() as usize).is_multiple_of(crate::sync::CACHE_LINE),
             "a layout placed an event cell off a cache line"
         );
-        let raw = core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), pending_words) as *const EventCellView;
+        let raw =
+            core::ptr::slice_from_raw_parts(ptr.as_ptr().cast::<AtomicU32>(), pending_words) as *const EventCellView;
         // SAFETY: in bounds for the whole cell (checked by `at`), aligned
-        // to the cell's alignment (checked above); `EventCellBase` is
-        // `repr(C)`: a cache-line word then the pending words, which the
+        // beyond the cell's 4-byte alignment (checked above); `EventCellBase`
+        // is `repr(C)`: the wait word then the pending words, which the
         // cast's slice length counts; the memory is only accessed
         // atomically (`Segment::new`'s contract).
         unsafe { &*raw }

@@ -7,7 +7,7 @@
 //! listeners  [max_listeners]              port slots
 //! stamps     [max_notifiers + 1]          { seq, lo, hi } one line each: each notifier's
 //!                                         last notification, then the service's creation
-//! cells      [max_listeners]              { wait word (own line), pending bits }
+//! cells      [max_listeners]              { wait word, pending bits } from a line of their own
 //! ```
 
 use super::qos::EventQos;
@@ -33,6 +33,11 @@ pub struct EventLayout {
     pub len: usize,
 }
 
+/// Bytes of a cell with `pending_words` pending words, rounded to cache lines.
+pub(crate) const fn cell_size(pending_words: usize) -> usize {
+    round_up(4 + pending_words * 4, CACHE_LINE)
+}
+
 /// The control segment's layout for `qos`.
 pub const fn event_layout(qos: &EventQos) -> Result<EventLayout, QosError> {
     if let Err(e) = qos.check() {
@@ -45,7 +50,7 @@ pub const fn event_layout(qos: &EventQos) -> Result<EventLayout, QosError> {
     );
     let cells = stamps + (qos.max_notifiers as usize + 1) * CACHE_LINE;
     let pending_words = words_for(qos.event_id_max + 1);
-    let cell = round_up(CACHE_LINE + pending_words * 4, CACHE_LINE);
+    let cell = cell_size(pending_words);
     let len = cells + qos.max_listeners as usize * cell;
     if len > u32::MAX as usize {
         return Err(QosError::TooLarge("the control segment"));

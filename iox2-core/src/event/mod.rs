@@ -3,8 +3,9 @@
 //! one does (DESIGN.md "Events and WaitSet").
 //!
 //! # Protocol
-//! A listener's cell is a pending bitset (one bit per event id) and a wait
-//! word `seq << 1 | sleeping`.
+//! A listener's cell is a wait word `seq << 1 | sleeping` followed by a
+//! pending bitset (one bit per event id), in the same cache line(s): a
+//! notify and the listener's look move one line when the ids fit in it.
 //! - `notify(id)`: RMW-set bit `id`; RMW-add 2 to the word (a new sequence);
 //!   if the old word had the sleeping bit, clear it and wake the word's
 //!   sleepers. Never blocks, never waits for the listener: wait-free where
@@ -159,6 +160,10 @@ impl EventCellView {
         deadline: Option<Instant>,
         mut fired: impl FnMut(u32),
     ) -> Result<WaitEnd, WaitError> {
+        // Read before the first look: a notify after it changes the word
+        // (its `+2`), one before it left its bit for the look to take.
+        // SYNC: Acquire orders the look after this read.
+        let seen = self.word().load(Ordering::Acquire);
         if self.try_wait::<R>(&mut fired) > 0 {
             return Ok(WaitEnd::Fired);
         }
@@ -167,17 +172,20 @@ impl EventCellView {
             Some(deadline) if deadline.nanos_since(start) < spin_ns => deadline,
             _ => Instant::from_nanos(start.as_nanos().saturating_add(spin_ns)),
         };
-        // SYNC: Relaxed; a change is confirmed by the Acquire swap of
-        // the pending words in `try_wait`.
-        let seen = self.word().load(Ordering::Relaxed);
+        let mut spins = 0u32;
         loop {
+            // SYNC: Relaxed; a change is confirmed by the Acquire swap of
+            // the pending words in `try_wait`.
             if self.word().load(Ordering::Relaxed) != seen {
                 if self.try_wait::<R>(&mut fired) > 0 {
                     return Ok(WaitEnd::Fired);
                 }
                 break;
             }
-            if C::now().nanos_since(spin_end) > 0 {
+            spins = spins.wrapping_add(1);
+            // The clock is read every 16th turn only: the turn itself is
+            // what keeps the hand-off short.
+            if spins.is_multiple_of(16) && C::now().nanos_since(spin_end) > 0 {
                 break;
             }
             core::hint::spin_loop();

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn defaults_are_iceoryx2s_and_round_trip_through_words() {
         let qos = EventQos::default();
-        assert_eq!((qos.max_listeners, qos.max_notifiers, qos.max_nodes, qos.event_id_max), (16, 16, 36, 255));
+        assert_eq!(
+            (qos.max_listeners, qos.max_notifiers, qos.max_nodes, qos.event_id_max),
+            (16, 16, 36, 255)
+        );
         assert_eq!(qos.check(), Ok(()));
         let with_deadline = EventQos {
             deadline_ns: 5 << 32 | 7,
@@ -157,7 +160,10 @@ mod tests {
             ..qos
         };
         assert_eq!(EventQos::from_words(with_deadline.to_words()), with_deadline);
-        assert_eq!(with_deadline.deadline(), Some(core::time::Duration::from_nanos(5 << 32 | 7)));
+        assert_eq!(
+            with_deadline.deadline(),
+            Some(core::time::Duration::from_nanos(5 << 32 | 7))
+        );
     }
 
     #[test]

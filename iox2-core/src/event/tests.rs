@@ -124,7 +124,10 @@ mod service {
         let content = content(qos);
         let mut memory = Memory::new(content.len);
         EventControl::<NativeRmw>::create(memory.segment(), &content, 0).unwrap();
-        let other = self::content(EventQos { event_id_max: 31, ..qos });
+        let other = self::content(EventQos {
+            event_id_max: 31,
+            ..qos
+        });
         assert!(matches!(
             EventControl::<NativeRmw>::open(memory.segment(), &other),
             Err(ServiceOpenError::LayoutHash { .. })
@@ -144,7 +147,11 @@ mod service {
         assert_eq!(asleep & SLEEPING, SLEEPING);
         cell.notify::<NativeRmw, W>(1).unwrap();
         assert_ne!(cell.wait_word().load(Ordering::Relaxed), asleep, "the word moved");
-        assert_eq!(cell.wait_word().load(Ordering::Relaxed) & SLEEPING, 0, "the notifier cleared the bit");
+        assert_eq!(
+            cell.wait_word().load(Ordering::Relaxed) & SLEEPING,
+            0,
+            "the notifier cleared the bit"
+        );
         assert_eq!(cell.prepare_sleep::<NativeRmw>(), None, "an id is pending");
         assert_eq!(cell.wait_word().load(Ordering::Relaxed) & SLEEPING, 0);
     }

@@ -13,11 +13,9 @@
 //! bit first (INV-DISTRUST): an index that was never sent there, or is
 //! returned twice, is ignored and counted as a protocol violation.
 
-use super::control::{Control, DETACHED, SLEEPING};
-use crate::service::PortKind;
+use super::control::{Control, DETACHED, SLEEPING, pack_connection};
 use super::data::{ChunkHeader, Data};
-use super::control::pack_connection;
-use crate::service::{SlotId, SlotState};
+use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
 use iox2_platform::rmw::Rmw;

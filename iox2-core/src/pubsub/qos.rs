@@ -40,7 +40,6 @@ impl Default for PubSubQos {
     }
 }
 
-
 impl PubSubQos {
     /// iceoryx2's defaults: 2 publishers, 8 subscribers, 20 nodes, buffer 2,
     /// history 0, 2 loaned, 2 borrowed, safe overflow on, single values.

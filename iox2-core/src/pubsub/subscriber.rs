@@ -9,17 +9,14 @@
 //! the caller's decision in `sub_attached`, and only then does a publisher
 //! connect (see `control.rs`).
 
-use super::control::Control;
-use crate::service::PortKind;
-use super::control::{DETACHED, NOT_READY, SLEEPING};
-use super::control::pack_connection;
-use crate::service::{SlotId, SlotState};
+use super::control::{Control, DETACHED, NOT_READY, SLEEPING, pack_connection};
+use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
 use iox2_platform::clock::Instant;
 use iox2_platform::error::WaitError;
 use iox2_platform::rmw::Rmw;
-use iox2_platform::wait::{WaitOutcome, WaitWord};
+use iox2_platform::wait::{WaitOutcome, WaitTarget, WaitWord};
 
 /// A chunk taken from a publisher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,20 +245,15 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
         !unsafe { queue.consumer_unchecked() }.is_empty()
     }
 
-    /// Whether a connected publisher's queue holds a sample right now, or a
-    /// publisher connected that this subscriber has not attached to yet
-    /// (the next receive attaches).
+    /// Whether an attached publisher's queue holds a sample right now.
+    ///
+    /// A publisher this subscriber has not attached to yet does not count:
+    /// the host attaches (`publishers_to_update`) before every look, and a
+    /// publisher's first send to a sleeping subscriber wakes it, so that
+    /// look attaches and finds the sample. Counting it would make every
+    /// sleep end at once while its pool cannot be mapped.
     fn has_data(&self) -> bool {
-        (0..self.control.qos().max_publishers).any(|publisher| match self.attached(publisher) {
-            Some(_) => self.has_queued(publisher),
-            None => {
-                let ready = self
-                    .control
-                    .pub_ready(publisher, self.slot.index)
-                    .load(Ordering::Acquire);
-                ready != 0 && ready & 0xFFFF == self.slot.generation
-            }
-        })
+        (0..self.control.qos().max_publishers).any(|publisher| self.has_queued(publisher))
     }
 
     /// Sleeps until a publisher sends to this subscriber, or `deadline`
@@ -269,18 +261,34 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     /// spurious wake-up, or a sample already there): receive, and wait again
     /// if there was nothing.
     pub fn wait<W: WaitWord>(&mut self, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
+        let Some(target) = self.prepare_sleep() else {
+            return Ok(WaitOutcome::Woken);
+        };
+        let outcome = W::wait(target.word, target.expected, deadline);
+        self.end_sleep();
+        outcome
+    }
+
+    /// Announces a sleeper (this subscriber's own wait, or a WaitSet's):
+    /// sets the sleeping bit of its wake word and returns the word and value
+    /// to sleep on, or `None` (the bit cleared again) when data is there
+    /// already. After the sleep, call [`SubscriberPort::end_sleep`].
+    pub fn prepare_sleep(&self) -> Option<WaitTarget<'a>> {
         let word = self.control.wakeup(self.slot.index);
         let asleep = R::fetch_or(word, SLEEPING, Ordering::SeqCst) | SLEEPING;
         // SYNC: pairs with the fence in `PublisherPort::wake_sleepers`:
         // either it sees our bit and wakes us, or we see its sample here.
         fence(Ordering::SeqCst);
-        let outcome = if self.has_data() {
-            WaitOutcome::Woken
-        } else {
-            W::wait(word, asleep, deadline)?
-        };
-        R::fetch_and(word, !SLEEPING, Ordering::AcqRel);
-        Ok(outcome)
+        if self.has_data() {
+            self.end_sleep();
+            return None;
+        }
+        Some(WaitTarget { word, expected: asleep })
+    }
+
+    /// Clears the sleeping bit, so publishers stop waking this subscriber.
+    pub fn end_sleep(&self) {
+        R::fetch_and(self.control.wakeup(self.slot.index), !SLEEPING, Ordering::AcqRel);
     }
 
     /// Leaves: detaches from every publisher, marks its row not ready (for

@@ -7,10 +7,10 @@
 //! word the pattern uses }` (a subscriber's buffer size, for one).
 
 use super::header::{HEADER_WORDS, Header};
-use crate::place::round_up;
-use crate::sync::CACHE_LINE;
 use super::slot::{self, SlotId, SlotState};
+use crate::place::round_up;
 use crate::segment::Segment;
+use crate::sync::CACHE_LINE;
 use crate::sync::{AtomicU32, Ordering};
 use core::marker::PhantomData;
 use iox2_platform::rmw::Rmw;
@@ -101,7 +101,14 @@ impl RegistryLayout {
                 count: second.1,
             },
         ];
-        (Self { nodes, max_nodes, ports }, end)
+        (
+            Self {
+                nodes,
+                max_nodes,
+                ports,
+            },
+            end,
+        )
     }
 }
 
@@ -229,8 +236,7 @@ impl<'a, R: Rmw> Registry<'a, R> {
     pub fn port_word(&self, kind: PortKind, index: u32, word: usize) -> &'a AtomicU32 {
         let table = self.table(kind);
         debug_assert!(index < table.count && word < PORT_SLOT / 4);
-        self.segment
-            .word(table.offset + index as usize * PORT_SLOT + 4 * word)
+        self.segment.word(table.offset + index as usize * PORT_SLOT + 4 * word)
     }
 
     /// The number of slots of a kind.
@@ -267,7 +273,10 @@ impl<'a, R: Rmw> Registry<'a, R> {
     {
         let this = *self;
         (0..self.ports(kind)).filter_map(move |index| match this.port(kind, index) {
-            SlotState::Active { generation, node: owner } if owner == node => Some(SlotId { index, generation }),
+            SlotState::Active {
+                generation,
+                node: owner,
+            } if owner == node => Some(SlotId { index, generation }),
             _ => None,
         })
     }

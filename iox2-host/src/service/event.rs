@@ -103,8 +103,9 @@ impl<P: HostPlatform> EventBuilder<P> {
         let deadline_ns = match r.deadline {
             None => 0,
             Some(Duration::ZERO) => return Err(ServiceError::Qos(QosError::Zero("deadline"))),
-            Some(deadline) => u64::try_from(deadline.as_nanos())
-                .map_err(|_| ServiceError::Qos(QosError::TooLarge("deadline")))?,
+            Some(deadline) => {
+                u64::try_from(deadline.as_nanos()).map_err(|_| ServiceError::Qos(QosError::TooLarge("deadline")))?
+            }
         };
         let id = |id: Option<EventId>| id.map_or(NO_EVENT, EventId::as_value);
         let qos = EventQos {
@@ -131,7 +132,12 @@ impl<P: HostPlatform> EventBuilder<P> {
             ("event_id_max", r.event_id_max, offered.event_id_max),
         ])?;
         let same = [
-            ("deadline", r.deadline.is_some(), offered.deadline_ns, wanted.deadline_ns),
+            (
+                "deadline",
+                r.deadline.is_some(),
+                offered.deadline_ns,
+                wanted.deadline_ns,
+            ),
             (
                 "notifier_created_event",
                 r.notifier_created_event.is_some(),

@@ -12,10 +12,10 @@
 mod event;
 mod pubsub;
 
-pub use event::{EventBuilder, EventService};
 pub(crate) use event::EventInner;
-pub(crate) use pubsub::{PubSubInner, data_region_name};
+pub use event::{EventBuilder, EventService};
 pub use pubsub::{PubSubBuilder, PubSubService};
+pub(crate) use pubsub::{PubSubInner, data_region_name};
 
 use crate::error::ServiceError;
 use crate::lock::{HostPlatform, ServiceLock};
@@ -24,8 +24,8 @@ use crate::payload::Payload;
 use core::marker::PhantomData;
 use iox2_core::segment::Segment;
 use iox2_core::service::{
-    Header, HeaderContent, PortKind, Registry, SegmentState, ServiceName, ServiceOpenError, Settings, SlotId,
-    SlotState, RegionNameBuffer,
+    Header, HeaderContent, PortKind, RegionNameBuffer, Registry, SegmentState, ServiceName, ServiceOpenError, Settings,
+    SlotId, SlotState,
 };
 use iox2_platform::error::RegionError;
 use iox2_platform::{Access, Liveness, NodeState, Platform, Region};

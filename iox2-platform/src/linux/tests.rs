@@ -58,13 +58,13 @@ fn polling_fallback_waits_for_a_change_or_the_deadline() {
         expected: 0,
     }];
     let deadline = LinuxClock::deadline_after(Duration::from_millis(3));
-    assert_eq!(waitv::poll(&targets, Some(deadline)), WaitOutcome::TimedOut);
+    assert_eq!(waitv::poll(&targets, None, Some(deadline)), WaitOutcome::TimedOut);
     assert!(LinuxClock::now() >= deadline);
     let targets = [WaitTarget {
         word: &word,
         expected: 1,
     }];
-    assert_eq!(waitv::poll(&targets, None), WaitOutcome::Woken);
+    assert_eq!(waitv::poll(&targets, None, None), WaitOutcome::Woken);
 }
 
 #[test]

@@ -16,22 +16,30 @@ pub const MAX_WAIT_ANY: usize = 128;
 /// Set once the kernel answered ENOSYS: poll from then on.
 static NO_WAITV: AtomicBool = AtomicBool::new(false);
 
-/// Sleeps while every target holds its expected value (checked by the
-/// kernel after queueing, as for one word); returns on a wake of any of
-/// them, a signal, or the absolute `CLOCK_MONOTONIC` deadline.
-pub(crate) fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
+/// Sleeps while every target (and `extra`, if given) holds its expected
+/// value (checked by the kernel after queueing, as for one word); returns
+/// on a wake of any of them, a signal, or the absolute `CLOCK_MONOTONIC`
+/// deadline. At most [`MAX_WAIT_ANY`] words in all.
+pub(crate) fn wait_any(
+    targets: &[WaitTarget<'_>],
+    extra: Option<WaitTarget<'_>>,
+    deadline: Option<Instant>,
+) -> Result<WaitOutcome, WaitError> {
     if targets.is_empty() {
         return Err(WaitError::NoWords);
     }
-    if targets.len() > MAX_WAIT_ANY {
-        return Err(WaitError::TooManyWords { max: MAX_WAIT_ANY });
+    let count = targets.len() + usize::from(extra.is_some());
+    if count > MAX_WAIT_ANY {
+        return Err(WaitError::TooManyWords {
+            max: MAX_WAIT_ANY - usize::from(extra.is_some()),
+        });
     }
     // SYNC: Relaxed; a stale `false` costs one more ENOSYS.
     if NO_WAITV.load(Ordering::Relaxed) {
-        return Ok(poll(targets, deadline));
+        return Ok(poll(targets, extra, deadline));
     }
     let mut waits = [Wait::new(); MAX_WAIT_ANY];
-    for (wait, target) in waits.iter_mut().zip(targets) {
+    for (wait, target) in waits.iter_mut().zip(targets.iter().chain(extra.as_ref())) {
         wait.val = u64::from(target.expected);
         wait.uaddr = WaitPtr::new(core::ptr::from_ref(target.word).cast_mut().cast());
         // 32-bit words, shared (no FUTEX2_PRIVATE): woken by FUTEX_WAKE
@@ -40,7 +48,7 @@ pub(crate) fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) ->
     }
     let timeout = deadline.map(to_timespec);
     let result = futex::waitv(
-        &waits[..targets.len()],
+        &waits[..count],
         WaitvFlags::empty(),
         timeout.as_ref(),
         ClockId::Monotonic,
@@ -49,7 +57,7 @@ pub(crate) fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) ->
         Err(Errno::NOSYS) => {
             // SYNC: Relaxed; only a hint (see above).
             NO_WAITV.store(true, Ordering::Relaxed);
-            Ok(poll(targets, deadline))
+            Ok(poll(targets, extra, deadline))
         }
         other => outcome(other.map(|_| ())),
     }
@@ -57,6 +65,16 @@ pub(crate) fn wait_any(targets: &[WaitTarget<'_>], deadline: Option<Instant>) ->
 
 /// The fallback without `futex_waitv`: polling with backoff. A wake that
 /// changes no word is not seen (callers change the word, then wake).
-pub(crate) fn poll(targets: &[WaitTarget<'_>], deadline: Option<Instant>) -> WaitOutcome {
-    crate::poll::poll_until(targets, deadline, LinuxClock::now)
+pub(crate) fn poll(
+    targets: &[WaitTarget<'_>],
+    extra: Option<WaitTarget<'_>>,
+    deadline: Option<Instant>,
+) -> WaitOutcome {
+    match extra {
+        None => crate::poll::poll_until(targets, deadline, LinuxClock::now),
+        Some(extra) => {
+            let all: std::vec::Vec<WaitTarget<'_>> = targets.iter().copied().chain([extra]).collect();
+            crate::poll::poll_until(&all, deadline, LinuxClock::now)
+        }
+    }
 }

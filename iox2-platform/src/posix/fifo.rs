@@ -164,14 +164,18 @@ pub(crate) fn ring(dir: &str, count: u32) -> Result<u32, i32> {
     Ok(rung)
 }
 
-/// Sleeps until a byte arrives (drained; `Woken`), a signal
-/// (`Interrupted`) or `deadline` (`TimedOut`, never early).
+/// Sleeps until a byte arrives (drained; `Woken`), a signal or a caught
+/// termination signal's byte in the signal pipe (`Interrupted`), or
+/// `deadline` (`TimedOut`, never early).
 pub(crate) fn sleep(listener: &Listener, deadline: Option<Instant>, now: fn() -> Instant) -> Result<WaitOutcome, i32> {
-    let mut fd = libc::pollfd {
-        fd: listener.reader.as_raw_fd(),
+    let poll_fd = |fd| libc::pollfd {
+        fd,
         events: libc::POLLIN,
         revents: 0,
     };
+    let signal_pipe = crate::signal::pipe_fd();
+    let mut fds = [poll_fd(listener.reader.as_raw_fd()), poll_fd(signal_pipe.unwrap_or(-1))];
+    let count: libc::nfds_t = if signal_pipe.is_some() { 2 } else { 1 };
     loop {
         let timeout_ms = match deadline {
             None => -1,
@@ -185,13 +189,17 @@ pub(crate) fn sleep(listener: &Listener, deadline: Option<Instant>, now: fn() ->
                 libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
             }
         };
-        // SAFETY: `fd` is one valid pollfd for the call.
-        let ready = unsafe { libc::poll(&raw mut fd, 1, timeout_ms) };
+        // SAFETY: `fds` holds `count` valid pollfds for the call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), count, timeout_ms) };
         if ready < 0 {
             return match errno() {
                 libc::EINTR => Ok(WaitOutcome::Interrupted),
                 e => Err(e),
             };
+        }
+        // The signal pipe stays readable: every later wait ends too.
+        if fds[1].revents != 0 {
+            return Ok(WaitOutcome::Interrupted);
         }
         if ready > 0 {
             let mut buffer = [0u8; 64];

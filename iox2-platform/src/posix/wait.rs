@@ -21,7 +21,10 @@ pub const MAX_WAIT_ANY: usize = 128;
 /// is lost). Other words (process-local
 /// memory), and words whose FIFO cannot be opened, are polled with sleeps
 /// from 1 µs to 1 ms: there only a change of the word ends the wait. A
-/// signal during `poll` ends a wait with [`WaitOutcome::Interrupted`].
+/// signal during `poll` ends a wait with [`WaitOutcome::Interrupted`], and
+/// so does a termination signal caught by
+/// [`crate::signal::catch_termination`] at any time (its pipe is polled
+/// with the FIFOs).
 #[derive(Debug)]
 pub struct PosixWaiter;
 
@@ -61,6 +64,9 @@ impl WaitWord for PosixWaiter {
         }
         if targets.len() > MAX_WAIT_ANY {
             return Err(WaitError::TooManyWords { max: MAX_WAIT_ANY });
+        }
+        if crate::signal::termination_requested().is_some() {
+            return Ok(WaitOutcome::Interrupted);
         }
         if changed(targets) {
             return Ok(WaitOutcome::Woken);

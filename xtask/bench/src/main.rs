@@ -5,10 +5,13 @@
 //! reads a cycle counter, [`rounds`] interleaves the implementations with a
 //! baseline round by round, [`stats`] and [`report`] reduce the samples,
 //! [`table`] prints them and [`csv`] writes `target/bench/<suite>.csv`.
-//! Suites: [`queues`], [`pubsub`].
+//! [`pingpong`] is the two-process harness of the cross-process suites.
+//! Suites: [`queues`], [`pubsub`], [`event`].
 
 mod csv;
+mod event;
 mod pin;
+mod pingpong;
 mod pubsub;
 mod queues;
 mod report;
@@ -39,13 +42,17 @@ const SUITES: &[Suite] = &[
         name: "pubsub",
         cases: pubsub::CASES,
     },
+    Suite {
+        name: "event",
+        cases: event::CASES,
+    },
 ];
 
 fn main() -> ExitCode {
     let names: Vec<String> = env::args().skip(1).collect();
-    // The `pubsub` suite starts this binary again as its receiver processes.
-    if names.first().map(String::as_str) == Some(pubsub::ROLE_ARG) {
-        return pubsub::receiver_main(&names[1..]);
+    // The cross-process suites start this binary again as their receivers.
+    if names.first().map(String::as_str) == Some(pingpong::ROLE_ARG) {
+        return pingpong::receiver_main(&names[1..], &[pubsub::receivers, event::receivers]);
     }
     let known: Vec<&str> = SUITES.iter().map(|suite| suite.name).collect();
     if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {

@@ -6,11 +6,11 @@ use super::output::{Format, emit};
 use clap::Subcommand;
 use core::fmt::Write as _;
 use iox2_host::config::PubSubDefaults;
-use iox2_host::core::payload::TypeDescriptor;
 use iox2_host::core::event::EventQos;
+use iox2_host::core::payload::TypeDescriptor;
 use iox2_host::core::pubsub::PubSubQos;
-use iox2_host::core::service::{HEADER_LEN, Header, Pattern, SERVICE_NAME_ROOM};
 use iox2_host::core::segment::Segment;
+use iox2_host::core::service::{HEADER_LEN, Header, Pattern, SERVICE_NAME_ROOM};
 use iox2_host::platform::linux::LinuxRegion;
 use iox2_host::platform::{Access, Region};
 use serde::Serialize;
@@ -158,7 +158,10 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let settings = match pattern {
         Some(Pattern::PublishSubscribe) => header.settings::<PubSubQos>().map(|q| info.qos = Some(q.into())),
         Some(Pattern::Event) => header.settings::<EventQos>().map(|q| info.event = Some(q.into())),
-        None => Ok(errors.push(String::from("unknown pattern"))),
+        None => {
+            errors.push(String::from("unknown pattern"));
+            Ok(())
+        }
     };
     if let Err(e) = settings {
         errors.push(format!("settings: {e}"));

@@ -1,7 +1,9 @@
 //! `iox2`: the host publish-subscribe API over the `Linux` platform. Two
 //! services per case, `iox2-bench/<tag>/ping` (payload `[u8; N]`, one
 //! subscriber per receiver) and `.../pong` (one subscriber, the pinger's);
-//! each side holds one publisher and one subscriber, both busy-poll.
+//! each side holds one publisher and one subscriber, both busy-poll
+//! (`Iox2<N>`) or, in the `event` suite's `Iox2<N, true>`, sleep in
+//! `Subscriber::wait(None)` whenever `receive` finds nothing.
 //!
 //! Both services are created with `subscriber_buffer(1)` and safe overflow
 //! (a lock-step ping-pong never has two samples in flight; a passive
@@ -15,9 +17,12 @@
 
 use std::os::fd::OwnedFd;
 
+use iox2_host::ServiceBuilder;
 use iox2_host::prelude::*;
 
-use super::transport::{Passive, Pinger, Ponger, Result, Spec, Transport, read_message, spin_until, wait_until};
+use crate::pingpong::transport::{
+    Passive, Pinger, Ponger, Result, Spec, Transport, read_message, spin_until, wait_until, write_message,
+};
 
 /// The payload type of a case with `N`-byte messages.
 type Payload<const N: usize> = [u8; N];
@@ -31,31 +36,49 @@ type Sub<const N: usize> = Subscriber<Linux, Payload<N>>;
 /// A publish-subscribe service of `N`-byte messages.
 type Service<const N: usize> = PubSubService<Linux, Payload<N>>;
 
-/// iox2 with `N`-byte messages.
+/// iox2 with `N`-byte messages; receivers busy-poll, or sleep if `BLOCK`.
 #[derive(Debug)]
-pub struct Iox2<const N: usize>;
+pub struct Iox2<const N: usize, const BLOCK: bool = false>;
 
 /// The transport's name.
 pub const NAME: &str = "iox2";
 
+/// The blocking transport's name.
+pub const BLOCKING_NAME: &str = "iox2-blocking";
+
 /// The services of a case: ping and pong.
 fn services<const N: usize>(node: &Node<Linux>, spec: &Spec, create: bool) -> Result<(Service<N>, Service<N>)> {
-    let open = |direction: &str, subscribers: usize| -> Result<Service<N>> {
-        let name = format!("iox2-bench/{}/{direction}", spec.tag);
-        let builder = node
-            .service_builder(&name)
-            .map_err(|e| format!("bad service name {name}: {e}"))?
-            .publish_subscribe::<Payload<N>>()
-            .max_subscribers(subscribers as u32)
-            .subscriber_buffer(1)
-            .safe_overflow(true);
-        let service = if create { builder.create() } else { builder.open() };
-        service.map_err(|e| format!("cannot {} service {name}: {e}", if create { "create" } else { "open" }))
+    let open = |direction: &str, subscribers: usize| {
+        service(node, spec, direction, create, |builder| {
+            let builder = builder
+                .publish_subscribe::<Payload<N>>()
+                .max_subscribers(subscribers as u32)
+                .subscriber_buffer(1)
+                .safe_overflow(true);
+            if create { builder.create() } else { builder.open() }
+        })
     };
     Ok((open("ping", spec.subscribers)?, open("pong", 1)?))
 }
 
-fn node(name: &str) -> Result<Node<Linux>> {
+/// Service `iox2-bench/<tag>/<direction>` of `node`: `build` picks its
+/// pattern and settings, then creates it (`create`) or opens it.
+pub fn service<S, E: core::fmt::Display>(
+    node: &Node<Linux>,
+    spec: &Spec,
+    direction: &str,
+    create: bool,
+    build: impl FnOnce(ServiceBuilder<Linux>) -> core::result::Result<S, E>,
+) -> Result<S> {
+    let name = format!("iox2-bench/{}/{direction}", spec.tag);
+    let builder = node
+        .service_builder(&name)
+        .map_err(|e| format!("bad service name {name}: {e}"))?;
+    build(builder).map_err(|e| format!("cannot {} service {name}: {e}", if create { "create" } else { "open" }))
+}
+
+/// A node of the `Linux` platform named `name`.
+pub fn node(name: &str) -> Result<Node<Linux>> {
     NodeBuilder::new()
         .name(name)
         .and_then(|builder| builder.create::<Linux>())
@@ -83,7 +106,7 @@ fn send<const N: usize>(publisher: &Pub<N>, token: u32, read: bool, receivers: u
     let mut sample = publisher.loan_uninit().expect("iox2 cannot loan a sample");
     let payload = sample.payload_mut().as_mut_ptr().cast::<u8>();
     // SAFETY: the loaned payload is `N` writable bytes (N >= 8), ours until sent.
-    unsafe { super::transport::write_message(payload, N, token, read) };
+    unsafe { write_message(payload, N, token, read) };
     // SAFETY: a `[u8; N]` is valid for any bytes. The bytes an `untouched`
     // message leaves unwritten are still initialised: the chunk lies in a
     // shared mapping that the kernel zero-filled when it was created and
@@ -99,8 +122,30 @@ fn send<const N: usize>(publisher: &Pub<N>, token: u32, read: bool, receivers: u
     );
 }
 
+/// Takes the next sample from `subscriber`: spinning on `receive`, or if
+/// `BLOCK` sleeping in `wait(None)` whenever there is none.
+#[inline(always)]
+fn take<'s, const N: usize, const BLOCK: bool>(subscriber: &'s Sub<N>, what: &str) -> Sample<'s, Linux, Payload<N>> {
+    let receive = || {
+        subscriber
+            .receive()
+            .unwrap_or_else(|e| panic!("iox2 cannot receive {what}: {e}"))
+    };
+    if !BLOCK {
+        return spin_until(what, receive);
+    }
+    loop {
+        if let Some(sample) = receive() {
+            return sample;
+        }
+        subscriber
+            .wait(None)
+            .unwrap_or_else(|e| panic!("iox2 cannot wait for {what}: {e}"));
+    }
+}
+
 /// The parent's end.
-pub struct Iox2Pinger<const N: usize> {
+pub struct Iox2Pinger<const N: usize, const BLOCK: bool> {
     publisher: Pub<N>,
     subscriber: Sub<N>,
     _services: (Service<N>, Service<N>),
@@ -109,7 +154,7 @@ pub struct Iox2Pinger<const N: usize> {
     receivers: u32,
 }
 
-impl<const N: usize> core::fmt::Debug for Iox2Pinger<N> {
+impl<const N: usize, const BLOCK: bool> core::fmt::Debug for Iox2Pinger<N, BLOCK> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Iox2Pinger")
             .field("publisher", &self.publisher)
@@ -117,7 +162,7 @@ impl<const N: usize> core::fmt::Debug for Iox2Pinger<N> {
     }
 }
 
-impl<const N: usize> Pinger for Iox2Pinger<N> {
+impl<const N: usize, const BLOCK: bool> Pinger for Iox2Pinger<N, BLOCK> {
     #[inline]
     fn ping(&mut self, token: u32) {
         send(&self.publisher, token, self.read, self.receivers);
@@ -125,15 +170,13 @@ impl<const N: usize> Pinger for Iox2Pinger<N> {
 
     #[inline]
     fn wait_pong(&mut self) -> u32 {
-        let sample = spin_until("iox2's pong", || {
-            self.subscriber.receive().expect("iox2 cannot receive a pong")
-        });
+        let sample = take::<N, BLOCK>(&self.subscriber, "iox2's pong");
         read_message(&sample[..], self.read)
     }
 }
 
 /// Receiver 0's end.
-pub struct Iox2Ponger<const N: usize> {
+pub struct Iox2Ponger<const N: usize, const BLOCK: bool> {
     publisher: Pub<N>,
     subscriber: Sub<N>,
     _services: (Service<N>, Service<N>),
@@ -141,7 +184,7 @@ pub struct Iox2Ponger<const N: usize> {
     read: bool,
 }
 
-impl<const N: usize> core::fmt::Debug for Iox2Ponger<N> {
+impl<const N: usize, const BLOCK: bool> core::fmt::Debug for Iox2Ponger<N, BLOCK> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Iox2Ponger")
             .field("subscriber", &self.subscriber)
@@ -149,12 +192,10 @@ impl<const N: usize> core::fmt::Debug for Iox2Ponger<N> {
     }
 }
 
-impl<const N: usize> Ponger for Iox2Ponger<N> {
+impl<const N: usize, const BLOCK: bool> Ponger for Iox2Ponger<N, BLOCK> {
     #[inline]
     fn echo(&mut self) -> u32 {
-        let sample = spin_until("iox2's ping", || {
-            self.subscriber.receive().expect("iox2 cannot receive a ping")
-        });
+        let sample = take::<N, BLOCK>(&self.subscriber, "iox2's ping");
         let token = read_message(&sample[..], self.read);
         send(&self.publisher, token, self.read, 1);
         drop(sample);
@@ -195,13 +236,13 @@ fn attach<const N: usize>(subscriber: &Sub<N>, what: &str) -> Result<()> {
     wait_until(what, || subscriber.has_publishers())
 }
 
-impl<const N: usize> Transport for Iox2<N> {
-    const NAME: &'static str = NAME;
-    type Pinger = Iox2Pinger<N>;
-    type Ponger = Iox2Ponger<N>;
+impl<const N: usize, const BLOCK: bool> Transport for Iox2<N, BLOCK> {
+    const NAME: &'static str = if BLOCK { BLOCKING_NAME } else { NAME };
+    type Pinger = Iox2Pinger<N, BLOCK>;
+    type Ponger = Iox2Ponger<N, BLOCK>;
     type Passive = Iox2Passive<N>;
 
-    fn setup(spec: &Spec) -> Result<(Iox2Pinger<N>, Vec<Vec<OwnedFd>>)> {
+    fn setup(spec: &Spec) -> Result<(Iox2Pinger<N, BLOCK>, Vec<Vec<OwnedFd>>)> {
         assert_eq!(spec.payload, N, "iox2's payload type does not match the case");
         let node = node("iox2-bench-pinger")?;
         let services = services::<N>(&node, spec, true)?;
@@ -216,7 +257,7 @@ impl<const N: usize> Transport for Iox2<N> {
         Ok((pinger, (0..spec.subscribers).map(|_| Vec::new()).collect()))
     }
 
-    fn connect_ponger(spec: &Spec, _: Vec<OwnedFd>) -> Result<Iox2Ponger<N>> {
+    fn connect_ponger(spec: &Spec, _: Vec<OwnedFd>) -> Result<Iox2Ponger<N, BLOCK>> {
         let node = node("iox2-bench-ponger")?;
         let services = services::<N>(&node, spec, false)?;
         let subscriber = subscriber(&services.0)?;
@@ -244,7 +285,7 @@ impl<const N: usize> Transport for Iox2<N> {
         })
     }
 
-    fn finish(pinger: &mut Iox2Pinger<N>) -> Result<()> {
+    fn finish(pinger: &mut Iox2Pinger<N, BLOCK>) -> Result<()> {
         attach(&pinger.subscriber, "the pong publisher")
     }
 }

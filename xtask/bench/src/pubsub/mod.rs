@@ -2,8 +2,8 @@
 //! processes, iox2 against the kernel's Unix stream sockets (`uds`) and
 //! pipes (`pipe`), all as ratios to the physical floor (`cacheline`).
 //!
-//! Method. The bench process pins itself to CPU 0 and pings; each receiver
-//! is the bench binary started again (`child.rs`), pinned to CPU 1.
+//! Method ([`crate::pingpong`]). The bench process pins itself to CPU 0 and
+//! pings; each receiver is the bench binary started again, pinned to CPU 1.
 //! Receiver 0 answers every ping with a pong of the same size; one-way
 //! latency is half the round trip, timed with the fenced TSC. Messages of
 //! 8 B, 4 KiB, 64 KiB and 1 MiB carry a 4-byte token, in two variants:
@@ -27,23 +27,14 @@
 //! `<variant>-subs<N>` (`untouched-subs1`, `read-subs4`, ...), and
 //! `payload_bytes` tells the sizes apart.
 
-mod cacheline;
-mod child;
-mod control;
-mod iox2;
-mod session;
+pub mod iox2;
 mod streams;
-mod sys;
-mod transport;
 
-pub use child::{ROLE_ARG, main as receiver_main};
-
-use self::cacheline::Cacheline;
 use self::iox2::Iox2;
-use self::session::Session;
 use self::streams::{Pipe, Uds};
-use self::transport::{Spec, Transport};
 use crate::pin::{CPUS, pin_or_panic};
+use crate::pingpong::session::warmup;
+use crate::pingpong::{Cacheline, Serve, Session, Spec, Transport, serve};
 use crate::report::Case;
 use crate::rounds::Contender;
 use crate::timer::Timer;
@@ -68,6 +59,19 @@ pub const CASES: &[fn(&Timer) -> Case] = &[
     case::<1_048_576, 1, true>,
 ];
 
+/// The suite's receivers (see [`crate::pingpong::child::Lookup`]).
+pub fn receivers(name: &str, spec: &Spec) -> Option<Serve> {
+    Some(match (name, spec.payload) {
+        (Uds::NAME, _) => serve::<Uds>,
+        (Pipe::NAME, _) => serve::<Pipe>,
+        (iox2::NAME, 8) => serve::<Iox2<8>>,
+        (iox2::NAME, 4096) => serve::<Iox2<4096>>,
+        (iox2::NAME, 65536) => serve::<Iox2<65536>>,
+        (iox2::NAME, 1_048_576) => serve::<Iox2<1_048_576>>,
+        _ => return None,
+    })
+}
+
 /// Recorded round trips per run: (shared memory, kernel). Fewer for large
 /// payloads, and fewer for `uds` and `pipe`, whose hops take ~20 µs.
 fn round_trips(payload: usize) -> (u32, u32) {
@@ -76,11 +80,6 @@ fn round_trips(payload: usize) -> (u32, u32) {
         4097..=65536 => (5_000, 1_000),
         _ => (1_000, 200),
     }
-}
-
-/// Warm-up round trips before the `recorded` ones of a run.
-fn warmup(recorded: u32) -> u32 {
-    (recorded / 10).max(20)
 }
 
 /// The CSV's case name.
@@ -103,11 +102,6 @@ fn bytes(n: usize) -> String {
     }
 }
 
-/// Starts `T`'s session for `spec`, or explains why it cannot.
-fn start<T: Transport>(spec: &Spec) -> Session<T> {
-    Session::start(spec).unwrap_or_else(|e| panic!("cannot set up {} for pubsub/{}: {e}", T::NAME, spec.tag))
-}
-
 /// One case: `N`-byte messages to `SUBS` subscribers, variant `READ`.
 fn case<const N: usize, const SUBS: usize, const READ: bool>(timer: &Timer) -> Case {
     let name = case_name(SUBS, READ);
@@ -119,10 +113,10 @@ fn case<const N: usize, const SUBS: usize, const READ: bool>(timer: &Timer) -> C
         tag: format!("{}/{name}-{N}", std::process::id()),
     };
     let (shared, kernel) = round_trips(N);
-    let mut floor = start::<Cacheline>(&spec);
-    let mut iox2 = start::<Iox2<N>>(&spec);
-    let mut uds = start::<Uds>(&spec);
-    let mut pipe = start::<Pipe>(&spec);
+    let mut floor = Session::<Cacheline>::start_or_panic(&spec);
+    let mut iox2 = Session::<Iox2<N>>::start_or_panic(&spec);
+    let mut uds = Session::<Uds>::start_or_panic(&spec);
+    let mut pipe = Session::<Pipe>::start_or_panic(&spec);
     let contenders = vec![
         Contender::new(Cacheline::NAME, || {
             floor.run(timer, warmup(FLOOR_ROUND_TRIPS), FLOOR_ROUND_TRIPS)

@@ -14,8 +14,8 @@ use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 
-use super::sys::set_nonblocking;
-use super::transport::{Passive, Pinger, Ponger, Result, Spec, Transport, read_message, write_message};
+use crate::pingpong::sys::set_nonblocking;
+use crate::pingpong::transport::{Passive, Pinger, Ponger, Result, Spec, Transport, read_message, write_message};
 
 /// A Unix stream socket pair per receiver.
 #[derive(Debug)]

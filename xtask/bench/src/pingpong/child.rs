@@ -1,28 +1,36 @@
 //! The receiver processes: the bench binary started again with the hidden
 //! first argument [`ROLE_ARG`]. A receiver dies with its parent, pins
 //! itself to CPU 1, connects its transport, says it is ready, and then
-//! obeys the control channel (see `control.rs`).
+//! obeys the control channel (see `control.rs`). Each suite names the
+//! transports it runs with a [`Lookup`]; `main.rs` hands all of them to
+//! [`main`].
 //!
-//! Receiver 0 answers pings, busy-polling. The other receivers of a
-//! fan-out are passive: during a run they drain their channel once per
-//! millisecond (sleeping in `poll` on the control channel in between) and
-//! never answer, so with 2 CPUs they cost the answering receiver, which
-//! shares CPU 1 with them, only a short preemption per millisecond.
+//! Receiver 0 answers pings (busy-polling or blocking, as its transport
+//! does). The other receivers of a fan-out are passive: during a run they
+//! drain their channel once per millisecond (sleeping in `poll` on the
+//! control channel in between) and never answer, so with 2 CPUs they cost
+//! the answering receiver, which shares CPU 1 with them, only a short
+//! preemption per millisecond.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 
-use super::cacheline::Cacheline;
 use super::control::{self, Command, DONE, READY};
-use super::iox2::{self, Iox2};
-use super::streams::{Pipe, Uds};
 use super::sys::{die_with_parent, readable_within};
 use super::transport::{Passive, Ponger, Spec, Transport};
+use super::words::Cacheline;
 use crate::pin::{CPUS, pin_or_panic};
 
 /// The hidden first argument that makes the bench binary a receiver.
-pub const ROLE_ARG: &str = "__pubsub-receiver";
+pub const ROLE_ARG: &str = "__receiver";
+
+/// How a receiver process serves one transport: [`serve`]`::<T>`.
+pub type Serve = fn(Role, &Spec, UnixStream, Vec<OwnedFd>) -> Result<(), String>;
+
+/// A suite's receivers: how to serve the transport named `name` for
+/// `spec`, if the suite has it. Transport names are unique across suites.
+pub type Lookup = fn(name: &str, spec: &Spec) -> Option<Serve>;
 
 /// How often a passive receiver drains, in milliseconds.
 const PASSIVE_PERIOD_MS: i32 = 1;
@@ -111,18 +119,19 @@ impl Orders {
     }
 }
 
-/// The receiver process's `main`, given the arguments after [`ROLE_ARG`].
-pub fn main(args: &[String]) -> ExitCode {
-    match run(args) {
+/// The receiver process's `main`, given the arguments after [`ROLE_ARG`]
+/// and every suite's [`Lookup`] (the floor, [`Cacheline`], is shared).
+pub fn main(args: &[String], suites: &[Lookup]) -> ExitCode {
+    match run(args, suites) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: pubsub receiver: {message}");
+            eprintln!("error: bench receiver: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+fn run(args: &[String], suites: &[Lookup]) -> Result<(), String> {
     let orders = Orders::from_args(args)?;
     die_with_parent(orders.parent).map_err(|e| e.to_string())?;
     // SAFETY: the parent passed these descriptors to this process alone
@@ -134,22 +143,20 @@ fn run(args: &[String]) -> Result<(), String> {
         )
     };
     pin_or_panic(CPUS[1]);
-    let spec = &orders.spec;
-    let (role, control) = (orders.role, control);
-    match (orders.transport.as_str(), spec.payload) {
-        (Cacheline::NAME, _) => serve::<Cacheline>(role, spec, control, fds),
-        (Uds::NAME, _) => serve::<Uds>(role, spec, control, fds),
-        (Pipe::NAME, _) => serve::<Pipe>(role, spec, control, fds),
-        (iox2::NAME, 8) => serve::<Iox2<8>>(role, spec, control, fds),
-        (iox2::NAME, 4096) => serve::<Iox2<4096>>(role, spec, control, fds),
-        (iox2::NAME, 65536) => serve::<Iox2<65536>>(role, spec, control, fds),
-        (iox2::NAME, 1_048_576) => serve::<Iox2<1_048_576>>(role, spec, control, fds),
-        (name, payload) => Err(format!("no transport {name} for {payload}-byte payloads")),
-    }
+    let (name, spec) = (orders.transport.as_str(), &orders.spec);
+    let serve = if name == Cacheline::NAME {
+        serve::<Cacheline>
+    } else {
+        suites
+            .iter()
+            .find_map(|lookup| lookup(name, spec))
+            .ok_or_else(|| format!("no transport {name} for {}-byte payloads", spec.payload))?
+    };
+    serve(orders.role, spec, control, fds)
 }
 
-/// Connects as `role` and obeys `control` until told to exit.
-fn serve<T: Transport>(role: Role, spec: &Spec, mut control: UnixStream, fds: Vec<OwnedFd>) -> Result<(), String> {
+/// Connects as `role` of transport `T` and obeys `control` until told to exit.
+pub fn serve<T: Transport>(role: Role, spec: &Spec, mut control: UnixStream, fds: Vec<OwnedFd>) -> Result<(), String> {
     let io = |e: std::io::Error| format!("control channel: {e}");
     match role {
         Role::Answer => {

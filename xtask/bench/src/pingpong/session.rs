@@ -90,6 +90,11 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// Warm-up round trips before the `recorded` ones of a run.
+pub fn warmup(recorded: u32) -> u32 {
+    (recorded / 10).max(20)
+}
+
 /// One implementation's pinger and receivers for the length of a case.
 #[derive(Debug)]
 pub struct Session<T: Transport> {
@@ -127,6 +132,11 @@ impl<T: Transport> Session<T> {
             pinger,
             token: 0,
         })
+    }
+
+    /// [`Session::start`], panicking with the reason it could not.
+    pub fn start_or_panic(spec: &Spec) -> Self {
+        Self::start(spec).unwrap_or_else(|e| panic!("cannot set up {} for case {}: {e}", T::NAME, spec.tag))
     }
 
     /// One run: `warmup` round trips, then `round_trips` recorded ones, each

@@ -1,4 +1,4 @@
-//! What every implementation of the suite provides: a [`Transport`] sets up
+//! What every implementation of a ping-pong suite provides: a [`Transport`] sets up
 //! its channels in the parent (the pinger), connects them in each child
 //! (receiver 0 answers, the others only receive), and moves one message
 //! per call. The messages themselves are written and checked by
@@ -19,7 +19,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// What one case moves, the same in the parent and in every child.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
-    /// Bytes per message, a multiple of 8 and at least 8.
+    /// Bytes per message, a multiple of 8 and at least 8 (0 for a bare
+    /// notification, which carries no message).
     pub payload: usize,
     /// `read`: the sender writes every byte and the receiver reads every
     /// byte into a checksum; `untouched`: only the 4-byte token is written
@@ -51,6 +52,16 @@ pub trait Ponger {
 pub trait Passive {
     /// Takes every ping that has arrived; returns how many.
     fn drain(&mut self) -> usize;
+}
+
+/// The receivers of a transport without fan-out: there are none.
+#[derive(Debug)]
+pub enum NoPassive {}
+
+impl Passive for NoPassive {
+    fn drain(&mut self) -> usize {
+        match *self {}
+    }
 }
 
 /// One implementation under test.

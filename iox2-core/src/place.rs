@@ -79,6 +79,7 @@ pub(crate) fn check_memory(ptr: NonNull<u8>, len: usize, layout: Layout) -> Resu
 }
 
 /// `value` rounded up to a multiple of `align`.
+#[cfg(not(iox2_loom))]
 pub(crate) const fn round_up(value: usize, align: usize) -> usize {
     value.div_ceil(align) * align
 }

@@ -83,3 +83,23 @@ fn loom_event_two_notifiers_nothing_lost() {
         notifiers.into_iter().for_each(|t| t.join().unwrap());
     });
 }
+
+/// The WaitSet's side of the protocol: announce with `prepare_sleep`,
+/// sleep elsewhere on the returned value, `end_sleep`, look again. The ids
+/// are never taken by the sleeper, only seen.
+#[test]
+fn loom_event_a_prepared_sleep_always_sees_the_notify() {
+    loom::model(|| {
+        let cell = Arc::new(EventCell::<1>::new());
+        let notifier = {
+            let cell = cell.clone();
+            loom::thread::spawn(move || cell.notify::<NativeRmw, LoomFutex>(3).unwrap())
+        };
+        while let Some(asleep) = cell.prepare_sleep::<NativeRmw>() {
+            LoomFutex::wait(cell.wait_word(), asleep, None).unwrap();
+            cell.end_sleep::<NativeRmw>();
+        }
+        assert!(cell.has_pending());
+        notifier.join().unwrap();
+    });
+}

@@ -52,8 +52,8 @@ pub use waitset::{
 /// What a host program needs in scope.
 pub mod prelude {
     pub use crate::{
-        EventId, EventService, Listener, Node, NodeBuilder, Notifier, PubSubService, Publisher, Sample, SampleMut,
-        SampleMutUninit, Subscriber, WaitSet, WaitSetBuilder,
+        CallbackProgression, EventId, EventService, Listener, Node, NodeBuilder, Notifier, PubSubService, Publisher,
+        Sample, SampleMut, SampleMutUninit, Subscriber, WaitSet, WaitSetBuilder, WaitSetRunResult,
     };
     pub use iox2_core::payload::ZeroCopySend;
     pub use iox2_platform::linux::Linux;

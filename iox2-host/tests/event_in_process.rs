@@ -44,7 +44,11 @@ fn ids_merge_and_none_is_lost<P: HostPlatform>() {
     assert_eq!(*service.qos(), EventQos::DEFAULT);
     let a = service.listener_builder().create().unwrap();
     let b = service.listener_builder().create().unwrap();
-    let notifier = service.notifier_builder().default_event_id(EventId::new(7)).create().unwrap();
+    let notifier = service
+        .notifier_builder()
+        .default_event_id(EventId::new(7))
+        .create()
+        .unwrap();
     for id in [3, 200, 3, 255] {
         assert_eq!(notifier.notify_with_custom_event_id(EventId::new(id)), Ok(2));
     }
@@ -116,7 +120,11 @@ fn a_spinning_listener_takes_a_quick_event<P: HostPlatform>() {
         .event()
         .open_or_create()
         .unwrap();
-    let listener = service.listener_builder().spin(Duration::from_secs(5)).create().unwrap();
+    let listener = service
+        .listener_builder()
+        .spin(Duration::from_secs(5))
+        .create()
+        .unwrap();
     let name = service.name().to_owned();
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -192,7 +200,11 @@ fn a_late_notifier_learns_it<P: HostPlatform>() {
         other => panic!("expected a missed deadline, got {other:?}"),
     }
     assert_eq!(notifier.notify(), Ok(1), "on time again");
-    assert_eq!(listener.try_wait_one(), Ok(Some(EventId::new(0))), "delivered all the same");
+    assert_eq!(
+        listener.try_wait_one(),
+        Ok(Some(EventId::new(0))),
+        "delivered all the same"
+    );
 }
 
 #[test]
@@ -214,7 +226,11 @@ fn bad_input_gets_typed_errors<P: HostPlatform>() {
         Some(ServiceError::Qos(QosError::Zero("deadline")))
     );
     assert_eq!(
-        builder().event_id_max(7).notifier_dead_event(EventId::new(8)).create().err(),
+        builder()
+            .event_id_max(7)
+            .notifier_dead_event(EventId::new(8))
+            .create()
+            .err(),
         Some(ServiceError::Qos(QosError::EventIdAboveMax {
             what: "notifier_dead_event",
             id: 8,
@@ -244,8 +260,15 @@ fn bad_input_gets_typed_errors<P: HostPlatform>() {
         })
     );
     assert!(matches!(
-        node.service_builder(&name).unwrap().publish_subscribe::<u64>().open().err(),
-        Some(ServiceError::Incompatible(ServiceOpenError::Pattern { expected: 1, found: 2 }))
+        node.service_builder(&name)
+            .unwrap()
+            .publish_subscribe::<u64>()
+            .open()
+            .err(),
+        Some(ServiceError::Incompatible(ServiceOpenError::Pattern {
+            expected: 1,
+            found: 2
+        }))
     ));
     let notifier = service.notifier_builder().create().unwrap();
     assert_eq!(

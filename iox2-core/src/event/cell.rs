@@ -86,6 +86,7 @@ impl CellWords for EventCellView {
     }
 }
 
+#[cfg(not(iox2_loom))]
 impl EventCellView {
     /// The cell of `pending_words` pending words at `offset` of `segment`
     /// (a cache-line multiple, as the event layout places cells).

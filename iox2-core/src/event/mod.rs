@@ -38,13 +38,18 @@ use iox2_platform::rmw::Rmw;
 use iox2_platform::wait::{WaitOutcome, WaitWord};
 
 mod cell;
+#[cfg(not(iox2_loom))]
 mod control;
+#[cfg(not(iox2_loom))]
 mod layout;
 mod qos;
+#[cfg(not(iox2_loom))]
 mod stamp;
 
 pub use cell::{EventCell, EventCellView};
+#[cfg(not(iox2_loom))]
 pub use control::EventControl;
+#[cfg(not(iox2_loom))]
 pub use layout::{EventLayout, event_layout};
 pub use qos::{EventQos, NO_EVENT};
 

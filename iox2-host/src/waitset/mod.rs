@@ -75,7 +75,10 @@ impl WaitSetBuilder {
         let max = P::Waiter::MAX_WAIT_ANY;
         let capacity = self.capacity.unwrap_or(max);
         if capacity == 0 || capacity > max {
-            return Err(WaitSetCreateError::InvalidCapacity { requested: capacity, max });
+            return Err(WaitSetCreateError::InvalidCapacity {
+                requested: capacity,
+                max,
+            });
         }
         signal::catch_termination().map_err(WaitSetCreateError::SignalHandler)?;
         Ok(WaitSet {
@@ -249,7 +252,11 @@ impl<'a, P: HostPlatform> WaitSet<'a, P> {
         self.capacity
     }
 
-    fn attach(&self, port: Option<usize>, kind: Kind<'a, P>) -> Result<WaitSetGuard<'_, 'a, P>, WaitSetAttachmentError> {
+    fn attach(
+        &self,
+        port: Option<usize>,
+        kind: Kind<'a, P>,
+    ) -> Result<WaitSetGuard<'_, 'a, P>, WaitSetAttachmentError> {
         let mut entries = self.entries.borrow_mut();
         if port.is_some() {
             if entries.iter().any(|entry| entry.port == port) {

@@ -34,6 +34,8 @@ pub mod mpmc;
 pub mod payload;
 pub mod place;
 #[cfg(not(iox2_loom))]
+pub mod pool;
+#[cfg(not(iox2_loom))]
 pub mod pubsub;
 #[cfg(not(iox2_loom))]
 pub mod segment;

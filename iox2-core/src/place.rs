@@ -83,3 +83,9 @@ pub(crate) fn check_memory(ptr: NonNull<u8>, len: usize, layout: Layout) -> Resu
 pub(crate) const fn round_up(value: usize, align: usize) -> usize {
     value.div_ceil(align) * align
 }
+
+/// The larger of `a` and `b`, in a `const fn`.
+#[cfg(not(iox2_loom))]
+pub(crate) const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}

@@ -17,48 +17,17 @@
 //! wakeups      [max_subscribers]  wake word `seq << 1 | sleeping`, one line each
 //! connections  [max_publishers][max_subscribers] { SQ, CQ }  (SPSC queues)
 //! ```
-//! Data segment (`iox2_<hash>_p<slot>.<generation>`, one per publisher):
-//! ```text
-//! data header  { magic, generation, chunks, stride }
-//! free list    (chunk indices, FIFO)
-//! refcounts    [chunks]           publisher-written
-//! in-flight    [max_subscribers]  bitset rows over the chunks, publisher-written
-//! history      [history] ring + { head, len }
-//! chunks       [chunks] x stride  { chunk header, user header, payload }
-//! ```
+//! Data segment (`iox2_<hash>_p<slot>.<generation>`, one per publisher): a
+//! pool (`pool/layout.rs`) with one receiver per subscriber slot and the
+//! service's history.
 
 use super::qos::PubSubQos;
-use crate::bitset::words_for;
-use crate::free_list::FreeListView;
-use crate::place::round_up;
+use crate::place::{max, round_up};
+use crate::pool::{ChunkContent, DataLayout, PoolShape, pool_layout};
 use crate::service::{PortKind, QosError, RegistryLayout};
 use crate::spsc::SpscQueueView;
 use crate::sync::CACHE_LINE;
 use iox2_platform::rmw::Rmw;
-
-/// Bytes of the chunk header: payload length, sequence (2 words), publisher generation.
-pub const CHUNK_HEADER: usize = 16;
-/// Chunk strides that are a multiple of this get one more cache line
-/// (PERFORMANCE.md: otherwise all chunk headers fall into one L1 set).
-const COLOUR_PERIOD: usize = 4096;
-
-const fn max(a: usize, b: usize) -> usize {
-    if a > b { a } else { b }
-}
-
-/// The size and alignment of what a chunk carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkContent {
-    /// Bytes of the payload (for a slice payload: element size times the
-    /// maximum length).
-    pub payload_size: usize,
-    /// Alignment of the payload.
-    pub payload_align: usize,
-    /// Bytes of the user header (0 for none).
-    pub header_size: usize,
-    /// Alignment of the user header (1 for none).
-    pub header_align: usize,
-}
 
 /// Offsets in the control segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,33 +50,6 @@ pub struct ControlLayout {
     pub connection: usize,
     /// Offset of the completion queue inside a connection.
     pub completion_queue: usize,
-    /// Total bytes.
-    pub len: usize,
-}
-
-/// Offsets in a publisher's data segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DataLayout {
-    /// Chunks in the pool.
-    pub chunks: u32,
-    /// Offset of the free list.
-    pub free_list: usize,
-    /// Offset of the reference counts.
-    pub refcounts: usize,
-    /// Offset of the in-flight bitsets.
-    pub in_flight: usize,
-    /// Bytes of one subscriber's in-flight bitset.
-    pub in_flight_row: usize,
-    /// Offset of the history ring's `head` and `len` words, then its entries.
-    pub history: usize,
-    /// Offset of the first chunk.
-    pub chunk_base: usize,
-    /// Bytes from one chunk to the next.
-    pub stride: usize,
-    /// Offset of the user header inside a chunk.
-    pub user_header: usize,
-    /// Offset of the payload inside a chunk.
-    pub payload: usize,
     /// Total bytes.
     pub len: usize,
 }
@@ -165,64 +107,28 @@ impl ControlLayout {
     }
 }
 
-/// A data segment's layout for `qos` and chunk content `content`.
+/// A publisher's data segment's layout for `qos` and chunk content
+/// `content` (see `pool/layout.rs`).
 pub const fn data_layout<R: Rmw>(qos: &PubSubQos, content: &ChunkContent) -> Result<DataLayout, QosError> {
     if let Err(e) = qos.check() {
         return Err(e);
-    }
-    if !content.payload_align.is_power_of_two() || !content.header_align.is_power_of_two() {
-        return Err(QosError::TooLarge("a payload alignment that is not a power of two"));
     }
     let chunks = match qos.chunks_per_publisher() {
         Some(chunks) => chunks,
         None => return Err(QosError::TooLarge("the chunk count per publisher")),
     };
-    let free_list_layout = match FreeListView::<R>::layout(chunks) {
-        Ok(layout) => layout,
-        Err(_) => return Err(QosError::TooLarge("the chunk count per publisher")),
-    };
-    let free_list = round_up(DATA_HEADER_WORDS * 4, free_list_layout.align());
-    let refcounts = round_up(free_list + free_list_layout.size(), CACHE_LINE);
-    let in_flight = round_up(refcounts + chunks as usize * 4, CACHE_LINE);
-    let in_flight_row = words_for(chunks) * 4;
-    let history = round_up(in_flight + qos.max_subscribers as usize * in_flight_row, CACHE_LINE);
-    let history_end = history + (2 + qos.history as usize) * 4;
-    let user_header = round_up(CHUNK_HEADER, content.header_align);
-    let payload = round_up(user_header + content.header_size, content.payload_align);
-    let chunk_align = max(CACHE_LINE, max(content.payload_align, content.header_align));
-    let mut stride = round_up(payload + content.payload_size, chunk_align);
-    if stride.is_multiple_of(COLOUR_PERIOD) {
-        stride += chunk_align;
-    }
-    let chunk_base = round_up(history_end, chunk_align);
-    let len = match (chunks as usize).checked_mul(stride) {
-        Some(bytes) => match chunk_base.checked_add(bytes) {
-            Some(len) => len,
-            None => return Err(QosError::TooLarge("the data segment")),
-        },
-        None => return Err(QosError::TooLarge("the data segment")),
-    };
-    Ok(DataLayout {
+    let shape = PoolShape {
         chunks,
-        free_list,
-        refcounts,
-        in_flight,
-        in_flight_row,
-        history,
-        chunk_base,
-        stride,
-        user_header,
-        payload,
-        len,
-    })
+        receivers: qos.max_subscribers,
+        history: qos.history,
+    };
+    pool_layout::<R>(&shape, content, "the chunk count per publisher")
 }
-
-/// Words of the data segment's header: magic, generation, chunks, stride.
-pub(crate) const DATA_HEADER_WORDS: usize = 4;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pool::CHUNK_HEADER;
     use iox2_platform::rmw::NativeRmw;
 
     const SMALL: ChunkContent = ChunkContent {

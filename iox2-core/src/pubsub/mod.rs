@@ -4,15 +4,14 @@
 //! allocation-free; `iox2-host` and `iox2-embedded` put regions under it.
 
 mod control;
-mod data;
 mod layout;
 mod publisher;
 mod qos;
 mod subscriber;
 
 pub use control::{Control, pack_connection};
-pub use data::{ChunkHeader, Data, DataOpenError};
-pub use layout::{CHUNK_HEADER, ChunkContent, ControlLayout, DataLayout, control_layout, data_layout};
+pub use crate::pool::{CHUNK_HEADER, ChunkContent, ChunkHeader, Data, DataLayout, DataOpenError};
+pub use layout::{ControlLayout, control_layout, data_layout};
 pub use publisher::{Backpressure, Delivery, LoanError, PublisherPort};
 pub use qos::PubSubQos;
 pub use subscriber::{ReceiveError, Received, SubscriberPort};

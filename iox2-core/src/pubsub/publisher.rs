@@ -14,7 +14,7 @@
 //! returned twice, is ignored and counted as a protocol violation.
 
 use super::control::{Control, DETACHED, SLEEPING, pack_connection};
-use super::data::{ChunkHeader, Data};
+use crate::pool::{ChunkHeader, Data, PoolOwner};
 use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
@@ -73,13 +73,12 @@ pub struct Delivery {
 #[derive(Debug)]
 pub struct PublisherPort<'a, R> {
     control: Control<'a, R>,
-    data: Data<'a, R>,
+    pool: PoolOwner<'a, R>,
     slot: SlotId,
     backpressure: Backpressure,
     topology_seen: Option<u32>,
     loaned: u32,
     sequence: u64,
-    violations: u32,
 }
 
 impl<'a, R: Rmw> PublisherPort<'a, R> {
@@ -91,13 +90,12 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     pub fn new(control: Control<'a, R>, data: Data<'a, R>, slot: SlotId, backpressure: Backpressure) -> Self {
         Self {
             control,
-            data,
+            pool: PoolOwner::new(data),
             slot,
             backpressure,
             topology_seen: None,
             loaned: 0,
             sequence: 0,
-            violations: 0,
         }
     }
 
@@ -108,19 +106,19 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
 
     /// The data segment.
     pub fn data(&self) -> &Data<'a, R> {
-        &self.data
+        self.pool.data()
     }
 
     /// How many indices subscribers handed back that were never theirs.
     pub fn protocol_violations(&self) -> u32 {
-        self.violations
+        self.pool.violations()
     }
 
     /// Chunks of the pool that are free, after taking back what
     /// subscribers returned.
     pub fn free_chunks(&mut self) -> u32 {
         self.drain_all();
-        self.data.free_list().free()
+        self.pool.free_chunks()
     }
 
     /// Connects new subscribers and disconnects departed ones, if the
@@ -172,11 +170,12 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         let mut producer = unsafe { queue.producer_unchecked() };
         for k in 0..len {
             let chunk = self
-                .data
+                .pool
+                .data()
                 .history_word(2 + ((head + k) % capacity) as usize)
                 .load(Ordering::Relaxed);
             if producer.push(chunk).is_ok() {
-                self.take_reference(subscriber, chunk);
+                self.pool.take_reference(subscriber, chunk);
             }
         }
         // SYNC: Release publishes the reset queues and the history to the
@@ -190,23 +189,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// or reaped: it never writes the connection again).
     fn disconnect(&mut self, subscriber: u32) {
         self.drain(subscriber);
-        let in_flight = self.data.in_flight(subscriber);
-        let mut held = [0u32; 32];
-        loop {
-            let mut n = 0;
-            in_flight.for_each(|chunk| {
-                if n < held.len() {
-                    held[n] = chunk;
-                    n += 1;
-                }
-            });
-            if n == 0 {
-                break;
-            }
-            for &chunk in &held[..n] {
-                self.release_reference(subscriber, chunk);
-            }
-        }
+        self.pool.release_all(subscriber);
         self.control
             .pub_ready(self.slot.index, subscriber)
             .store(0, Ordering::Release);
@@ -218,7 +201,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         // SAFETY: this port is the completion queue's only consumer.
         let mut consumer = unsafe { queue.consumer_unchecked() };
         while let Some(chunk) = consumer.pop() {
-            self.release_reference(subscriber, chunk);
+            self.pool.release_reference(subscriber, chunk);
         }
     }
 
@@ -227,36 +210,6 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             if self.connected(subscriber) {
                 self.drain(subscriber);
             }
-        }
-    }
-
-    /// Marks `chunk` in flight to `subscriber` and counts the reference.
-    fn take_reference(&mut self, subscriber: u32, chunk: u32) {
-        let _ = self.data.in_flight(subscriber).insert_exclusive(chunk);
-        let count = self.data.refcount(chunk);
-        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-    }
-
-    /// Ends `chunk`'s flight to `subscriber`, if it was in flight there.
-    fn release_reference(&mut self, subscriber: u32, chunk: u32) {
-        match self.data.in_flight(subscriber).remove_exclusive(chunk) {
-            Ok(true) => self.drop_reference(chunk),
-            _ => self.violations = self.violations.saturating_add(1),
-        }
-    }
-
-    fn drop_reference(&mut self, chunk: u32) {
-        let count = self.data.refcount(chunk);
-        let left = count.load(Ordering::Relaxed).saturating_sub(1);
-        count.store(left, Ordering::Relaxed);
-        if left == 0 {
-            self.free(chunk);
-        }
-    }
-
-    fn free(&mut self, chunk: u32) {
-        if self.data.free_list().release(chunk).is_err() {
-            self.violations = self.violations.saturating_add(1);
         }
     }
 
@@ -270,11 +223,11 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             return Err(LoanError::ExceedsMaxLoans { max });
         }
         self.update_connections();
-        let chunk = match self.data.free_list().acquire() {
+        let chunk = match self.pool.acquire() {
             Some(chunk) => chunk,
             None => {
                 self.drain_all();
-                self.data.free_list().acquire().ok_or(LoanError::OutOfChunks)?
+                self.pool.acquire().ok_or(LoanError::OutOfChunks)?
             }
         };
         self.loaned += 1;
@@ -284,7 +237,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// Gives back a loaned chunk that is not sent.
     pub fn release_loan(&mut self, chunk: u32) {
         self.loaned = self.loaned.saturating_sub(1);
-        self.free(chunk);
+        self.pool.free(chunk);
     }
 
     /// Sends a loaned chunk whose payload holds `payload_len` bytes, and
@@ -298,8 +251,8 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             publisher_generation: self.slot.generation,
         };
         self.sequence += 1;
-        self.data.write_header(chunk, &header);
-        self.data.refcount(chunk).store(0, Ordering::Relaxed);
+        self.pool.data().write_header(chunk, &header);
+        self.pool.start_count(chunk);
         let overflow = self.control.qos().safe_overflow == 1;
         let mut delivery = Delivery::default();
         for subscriber in 0..self.control.qos().max_subscribers {
@@ -308,18 +261,16 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             }
             // INV-REFCOUNT / INV-ORDER: the bit and the count are set before
             // the push publishes the index.
-            self.take_reference(subscriber, chunk);
+            self.pool.take_reference(subscriber, chunk);
             if self.push(subscriber, chunk, overflow) {
                 delivery.delivered += 1;
             } else {
-                self.release_reference(subscriber, chunk);
+                self.pool.release_reference(subscriber, chunk);
                 delivery.discarded += 1;
             }
         }
         self.record_history(chunk);
-        if self.data.refcount(chunk).load(Ordering::Relaxed) == 0 {
-            self.free(chunk);
-        }
+        self.pool.free_if_unreferenced(chunk);
         if delivery.delivered > 0 {
             self.wake_sleepers::<W>();
         }
@@ -360,7 +311,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             return match producer.push_overflowing(chunk) {
                 Ok(None) => true,
                 Ok(Some(evicted)) => {
-                    self.release_reference(subscriber, evicted);
+                    self.pool.release_reference(subscriber, evicted);
                     true
                 }
                 Err(_) => false,
@@ -385,8 +336,8 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
     /// `(head, len, capacity)` of the history ring.
     fn history_state(&self) -> (u32, u32, u32) {
         let capacity = self.control.qos().history;
-        let head = self.data.history_word(0).load(Ordering::Relaxed);
-        let len = self.data.history_word(1).load(Ordering::Relaxed);
+        let head = self.pool.data().history_word(0).load(Ordering::Relaxed);
+        let len = self.pool.data().history_word(1).load(Ordering::Relaxed);
         (head % capacity.max(1), len.min(capacity), capacity)
     }
 
@@ -395,21 +346,18 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         if capacity == 0 {
             return;
         }
-        let count = self.data.refcount(chunk);
-        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.pool.add_reference(chunk);
+        let data = self.pool.data();
         if len < capacity {
-            self.data
-                .history_word(2 + ((head + len) % capacity) as usize)
+            data.history_word(2 + ((head + len) % capacity) as usize)
                 .store(chunk, Ordering::Relaxed);
-            self.data.history_word(1).store(len + 1, Ordering::Relaxed);
+            data.history_word(1).store(len + 1, Ordering::Relaxed);
         } else {
-            let entry = self.data.history_word(2 + head as usize);
+            let entry = data.history_word(2 + head as usize);
             let oldest = entry.load(Ordering::Relaxed);
             entry.store(chunk, Ordering::Relaxed);
-            self.data
-                .history_word(0)
-                .store((head + 1) % capacity, Ordering::Relaxed);
-            self.drop_reference(oldest);
+            data.history_word(0).store((head + 1) % capacity, Ordering::Relaxed);
+            self.pool.drop_reference(oldest);
         }
     }
 

@@ -32,6 +32,14 @@ pub enum PortKind {
     Notifier,
     /// An event listener.
     Listener,
+    /// A request-response client.
+    Client,
+    /// A request-response server.
+    Server,
+    /// A blackboard writer.
+    Writer,
+    /// A blackboard reader.
+    Reader,
 }
 
 impl PortKind {
@@ -42,6 +50,10 @@ impl PortKind {
             Self::Subscriber => "subscriber",
             Self::Notifier => "notifier",
             Self::Listener => "listener",
+            Self::Client => "client",
+            Self::Server => "server",
+            Self::Writer => "writer",
+            Self::Reader => "reader",
         }
     }
 }

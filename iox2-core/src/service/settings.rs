@@ -15,6 +15,10 @@ pub enum Pattern {
     PublishSubscribe,
     /// Events.
     Event,
+    /// Request-response streams.
+    RequestResponse,
+    /// The blackboard (key-value, one writer).
+    Blackboard,
 }
 
 impl Pattern {
@@ -23,6 +27,8 @@ impl Pattern {
         match self {
             Self::PublishSubscribe => 1,
             Self::Event => 2,
+            Self::RequestResponse => 3,
+            Self::Blackboard => 4,
         }
     }
 
@@ -31,6 +37,8 @@ impl Pattern {
         match raw {
             1 => Some(Self::PublishSubscribe),
             2 => Some(Self::Event),
+            3 => Some(Self::RequestResponse),
+            4 => Some(Self::Blackboard),
             _ => None,
         }
     }
@@ -40,6 +48,8 @@ impl Pattern {
         match self {
             Self::PublishSubscribe => "publish-subscribe",
             Self::Event => "event",
+            Self::RequestResponse => "request-response",
+            Self::Blackboard => "blackboard",
         }
     }
 }

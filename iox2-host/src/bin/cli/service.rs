@@ -158,6 +158,7 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let settings = match pattern {
         Some(Pattern::PublishSubscribe) => header.settings::<PubSubQos>().map(|q| info.qos = Some(q.into())),
         Some(Pattern::Event) => header.settings::<EventQos>().map(|q| info.event = Some(q.into())),
+        Some(Pattern::RequestResponse | Pattern::Blackboard) => Ok(()),
         None => {
             errors.push(String::from("unknown pattern"));
             Ok(())

@@ -1,9 +1,12 @@
-//! A publisher's data segment: its chunk pool and the bookkeeping only the
-//! publisher writes (free list, reference counts, in-flight bits, history).
-//! Subscribers map it read-only and read chunk headers and payloads.
+//! A pool's data segment: its chunks and the bookkeeping only the owner
+//! writes (free list, reference counts, in-flight bits, history). Receivers
+//! map it read-only and read chunk headers and payloads. A publisher owns
+//! one; so do a request-response client (its requests) and server (its
+//! responses).
 //!
-//! Chunk header words: payload length (bytes), sequence number (low, high),
-//! publisher generation.
+//! Chunk header words: payload length (bytes), a 64-bit tag (low, high:
+//! a publisher's sequence number; a request's slot and generation), the
+//! owner's generation.
 
 use super::layout::{CHUNK_HEADER, DATA_HEADER_WORDS, DataLayout};
 use crate::bitset::AtomicBitsetView;
@@ -18,7 +21,7 @@ use iox2_platform::rmw::Rmw;
 /// `b"IOXD"` read as a little-endian word.
 const DATA_MAGIC: u32 = u32::from_le_bytes(*b"IOXD");
 
-/// Why a publisher's data segment could not be used.
+/// Why a pool's data segment could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DataOpenError {
@@ -63,13 +66,14 @@ impl core::error::Error for DataOpenError {}
 pub struct ChunkHeader {
     /// Payload bytes written.
     pub payload_len: u32,
-    /// The publisher's sequence number of the sample.
+    /// A publisher's sequence number of the sample; a request-response
+    /// chunk's request slot and generation (see `reqres`).
     pub sequence: u64,
-    /// The generation of the publisher that sent it.
+    /// The generation of the port that owns the pool.
     pub publisher_generation: u32,
 }
 
-/// A publisher's data segment.
+/// A pool's data segment.
 #[derive(Debug)]
 pub struct Data<'a, R> {
     segment: Segment<'a>,
@@ -91,7 +95,7 @@ impl<'a, R: Rmw> Data<'a, R> {
         [DATA_MAGIC, generation, layout.chunks, layout.stride as u32]
     }
 
-    /// Writes a fresh pool into a zero-filled `segment` (the publisher).
+    /// Writes a fresh pool into a zero-filled `segment` (its owner).
     pub fn create(segment: Segment<'a>, layout: DataLayout, generation: u32) -> Result<Self, DataOpenError> {
         if segment.len() < layout.len {
             return Err(DataOpenError::TooShort {
@@ -112,7 +116,7 @@ impl<'a, R: Rmw> Data<'a, R> {
         })
     }
 
-    /// Opens a publisher's pool (a subscriber), checking its header.
+    /// Opens a pool (a receiver), checking its header.
     pub fn open(segment: Segment<'a>, layout: DataLayout, generation: u32) -> Result<Self, DataOpenError> {
         if segment.len() < layout.len {
             return Err(DataOpenError::TooShort {
@@ -144,7 +148,7 @@ impl<'a, R: Rmw> Data<'a, R> {
     }
 
     /// The free list (publisher only).
-    pub(super) fn free_list(&self) -> &'a FreeListView<R> {
+    pub(crate) fn free_list(&self) -> &'a FreeListView<R> {
         match self.segment.free_list::<R>(self.layout.free_list, self.layout.chunks) {
             Ok(list) => list,
             // Only the publisher uses the list, and it placed it itself.
@@ -153,12 +157,12 @@ impl<'a, R: Rmw> Data<'a, R> {
     }
 
     /// The reference count of chunk `chunk` (publisher only).
-    pub(super) fn refcount(&self, chunk: u32) -> &'a AtomicU32 {
+    pub(crate) fn refcount(&self, chunk: u32) -> &'a AtomicU32 {
         self.segment.word(self.layout.refcounts + 4 * chunk as usize)
     }
 
     /// The in-flight bits of connection to subscriber slot `subscriber`.
-    pub(super) fn in_flight(&self, subscriber: u32) -> &'a AtomicBitsetView {
+    pub(crate) fn in_flight(&self, subscriber: u32) -> &'a AtomicBitsetView {
         self.segment.bitset(
             self.layout.in_flight + subscriber as usize * self.layout.in_flight_row,
             self.layout.chunks,
@@ -166,7 +170,7 @@ impl<'a, R: Rmw> Data<'a, R> {
     }
 
     /// The history ring's `head`, `len` and entry `k` words.
-    pub(super) fn history_word(&self, word: usize) -> &'a AtomicU32 {
+    pub(crate) fn history_word(&self, word: usize) -> &'a AtomicU32 {
         self.segment.word(self.layout.history + 4 * word)
     }
 
@@ -176,7 +180,7 @@ impl<'a, R: Rmw> Data<'a, R> {
     }
 
     /// Writes chunk `chunk`'s header (publisher, before sending).
-    pub(super) fn write_header(&self, chunk: u32, header: &ChunkHeader) {
+    pub(crate) fn write_header(&self, chunk: u32, header: &ChunkHeader) {
         self.chunk_word(chunk, 0).store(header.payload_len, Ordering::Relaxed);
         self.chunk_word(chunk, 1)
             .store(header.sequence as u32, Ordering::Relaxed);

@@ -38,6 +38,8 @@ pub mod pool;
 #[cfg(not(iox2_loom))]
 pub mod pubsub;
 #[cfg(not(iox2_loom))]
+pub mod reqres;
+#[cfg(not(iox2_loom))]
 pub mod segment;
 pub mod service;
 pub mod spsc;

@@ -64,8 +64,9 @@ impl<P: HostPlatform> ListenerBuilder<P> {
             .registry()
             .claim_port(PortKind::Listener, self.service.node_slot.index)
             .ok_or(PortCreateError::ExceedsMaxPorts)?;
+        // The cell was cleared when the slot was last freed: every id fired
+        // from the claim on stays (see `EventControl`).
         let control = self.service.pattern.control;
-        control.reset_cell(slot.index);
         Ok(Listener {
             cell: control.cell(slot.index),
             spin_ns: u64::try_from(self.spin.as_nanos()).unwrap_or(u64::MAX),
@@ -196,6 +197,7 @@ impl<P: HostPlatform> Listener<P> {
 
 impl<P: HostPlatform> Drop for Listener<P> {
     fn drop(&mut self) {
+        self.service.pattern.control.reset_cell(self.slot.index);
         self.service.registry().release_port(PortKind::Listener, self.slot);
     }
 }

@@ -143,6 +143,22 @@ impl Children {
         );
     }
 
+    /// Sends `signal` (e.g. `libc::SIGTERM`) to child `index`, which must
+    /// not have been waited for yet.
+    pub fn signal(&self, index: usize, signal: i32) {
+        let pid = libc::pid_t::try_from(self.pid(index)).expect("a process id fits pid_t");
+        // SAFETY: `kill` takes no pointers; `pid` is our own child, not yet
+        // reaped (its `Child` is still held), so it names no other process.
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(
+            sent,
+            0,
+            "signal {signal} to child `{}`: {}",
+            self.children[index].0,
+            std::io::Error::last_os_error()
+        );
+    }
+
     /// Whether child `index` has exited (successfully: a failure panics).
     pub fn try_finished(&mut self, index: usize) -> bool {
         let (role, slot) = &mut self.children[index];

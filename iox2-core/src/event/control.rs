@@ -3,8 +3,11 @@
 //! [`EventCellView`] per listener slot.
 //!
 //! A notifier fires an id into the cell of every active listener slot. A
-//! listener resets its cell after claiming its slot, so ids fired into a
-//! slot before its listener existed (or into a freed slot) are dropped.
+//! cell is cleared when its slot is freed (the listener leaving, or a
+//! reaper), before the release — never after a claim, which could wipe an
+//! id fired at the new listener. A notify that saw the old listener's slot
+//! active and lands after the clearing leaves the next listener one id
+//! fired before it existed: spurious, never lost.
 
 use super::cell::EventCellView;
 use super::layout::{EventLayout, event_layout};
@@ -97,7 +100,8 @@ impl<'a, R: Rmw> EventControl<'a, R> {
         EventCellView::in_segment(self.segment, offset, self.layout.pending_words)
     }
 
-    /// Prepares the cell of a listener that just claimed slot `listener`.
+    /// Clears the cell of listener slot `listener`, which is being freed
+    /// (its holder leaving, or a reaper), before the slot's release.
     pub fn reset_cell(&self, listener: u32) {
         self.cell(listener).reset::<R>();
     }

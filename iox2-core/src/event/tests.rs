@@ -87,13 +87,12 @@ mod service {
         let node = registry.claim_node(7, 1).unwrap();
         let a = registry.claim_port(PortKind::Listener, node.index).unwrap();
         let b = registry.claim_port(PortKind::Listener, node.index).unwrap();
-        control.reset_cell(a.index);
-        control.reset_cell(b.index);
         assert_eq!(control.notify_listeners::<W>(255), Ok(2));
         assert_eq!(
             control.notify_listeners::<W>(256),
             Err(BitOutOfRangeError { bit: 256, len: 256 })
         );
+        control.reset_cell(b.index);
         registry.release_port(PortKind::Listener, b);
         assert_eq!(control.notify_listeners::<W>(3), Ok(1));
         let mut fired = Vec::new();
@@ -101,8 +100,9 @@ mod service {
         assert_eq!(fired, [3, 255]);
         let c = registry.claim_port(PortKind::Listener, node.index).unwrap();
         assert_eq!(c.index, b.index);
-        control.reset_cell(c.index);
         assert!(!control.cell(c.index).has_pending(), "a new listener starts empty");
+        assert_eq!(control.notify_listeners::<W>(4), Ok(2));
+        assert!(control.cell(c.index).has_pending(), "an id fired after the claim stays");
     }
 
     #[test]

@@ -26,26 +26,12 @@
 use super::layout::{ControlLayout, control_layout};
 use super::qos::PubSubQos;
 use crate::segment::Segment;
+pub use crate::service::handshake::{DETACHED, NOT_READY, pack_connection};
 use crate::service::{Header, HeaderContent, PortKind, Registry, ServiceOpenError};
 use crate::spsc::SpscQueueView;
 use crate::sync::{AtomicU32, Ordering};
 use core::marker::PhantomData;
 use iox2_platform::rmw::Rmw;
-
-/// `sub_attached` value: the row is not ready (a fresh, departed or reaped
-/// subscriber slot); no publisher may connect.
-pub const NOT_READY: u32 = 0;
-/// `sub_attached` value: ready, attached to no publisher of this slot.
-pub const DETACHED: u32 = u32::MAX;
-
-/// The sleeping bit of a subscriber's wake word.
-pub const SLEEPING: u32 = 1;
-
-/// Packs a connection's (publisher generation, subscriber generation).
-#[inline]
-pub const fn pack_connection(publisher: u32, subscriber: u32) -> u32 {
-    (publisher << 16) | (subscriber & 0xFFFF)
-}
 
 /// The control segment of a publish-subscribe service.
 #[derive(Debug)]

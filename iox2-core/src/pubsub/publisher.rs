@@ -13,7 +13,8 @@
 //! bit first (INV-DISTRUST): an index that was never sent there, or is
 //! returned twice, is ignored and counted as a protocol violation.
 
-use super::control::{Control, DETACHED, SLEEPING, pack_connection};
+use super::control::{Control, DETACHED, pack_connection};
+use crate::service::handshake::wake_if_sleeping;
 use crate::pool::{ChunkHeader, Data, PoolOwner};
 use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
@@ -291,14 +292,7 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             if !self.connected(subscriber) {
                 continue;
             }
-            let word = self.control.wakeup(subscriber);
-            if word.load(Ordering::Relaxed) & SLEEPING != 0
-                && R::fetch_and(word, !SLEEPING, Ordering::AcqRel) & SLEEPING != 0
-            {
-                // A failed wake leaves the subscriber to its deadline; the
-                // sample is in its queue either way.
-                let _ = W::wake(word, u32::MAX);
-            }
+            wake_if_sleeping::<R, W>(self.control.wakeup(subscriber));
         }
     }
 

@@ -9,9 +9,10 @@
 //! the caller's decision in `sub_attached`, and only then does a publisher
 //! connect (see `control.rs`).
 
-use super::control::{Control, DETACHED, NOT_READY, SLEEPING, pack_connection};
+use super::control::{Control, DETACHED, NOT_READY, pack_connection};
+use crate::service::handshake::{announce_sleep, end_sleep};
 use crate::service::{PortKind, SlotId, SlotState};
-use crate::sync::{Ordering, fence};
+use crate::sync::Ordering;
 use core::fmt;
 use iox2_platform::clock::Instant;
 use iox2_platform::error::WaitError;
@@ -275,10 +276,9 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
     /// already. After the sleep, call [`SubscriberPort::end_sleep`].
     pub fn prepare_sleep(&self) -> Option<WaitTarget<'a>> {
         let word = self.control.wakeup(self.slot.index);
-        let asleep = R::fetch_or(word, SLEEPING, Ordering::SeqCst) | SLEEPING;
         // SYNC: pairs with the fence in `PublisherPort::wake_sleepers`:
         // either it sees our bit and wakes us, or we see its sample here.
-        fence(Ordering::SeqCst);
+        let asleep = announce_sleep::<R>(word);
         if self.has_data() {
             self.end_sleep();
             return None;
@@ -288,7 +288,7 @@ impl<'a, R: Rmw> SubscriberPort<'a, R> {
 
     /// Clears the sleeping bit, so publishers stop waking this subscriber.
     pub fn end_sleep(&self) {
-        R::fetch_and(self.control.wakeup(self.slot.index), !SLEEPING, Ordering::AcqRel);
+        end_sleep::<R>(self.control.wakeup(self.slot.index));
     }
 
     /// Leaves: detaches from every publisher, marks its row not ready (for

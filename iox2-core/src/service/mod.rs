@@ -3,6 +3,7 @@
 //! registry of nodes and ports. (The parts over shared segments are left
 //! out of loom builds, which model the lock-free structures alone.)
 
+pub mod handshake;
 #[cfg(not(iox2_loom))]
 mod header;
 mod name;

@@ -222,12 +222,16 @@ impl<P: HostPlatform> Pattern<P> for EventShared<P::Rmw> {
         self.control.registry()
     }
 
-    fn reap_port(&self, _service: &str, kind: PortKind, _port: SlotId) {
-        if kind == PortKind::Notifier
-            && let Some(dead) = EventQos::optional(self.control.qos().notifier_dead_event)
-        {
-            // Checked against `event_id_max` when the service was opened.
-            let _ = self.control.notify_listeners::<P::Waiter>(dead);
+    fn reap_port(&self, _service: &str, kind: PortKind, port: SlotId) {
+        match kind {
+            PortKind::Notifier => {
+                if let Some(dead) = EventQos::optional(self.control.qos().notifier_dead_event) {
+                    // Checked against `event_id_max` when the service was opened.
+                    let _ = self.control.notify_listeners::<P::Waiter>(dead);
+                }
+            }
+            // Cleared before the release, as a leaving listener does.
+            _ => self.control.reset_cell(port.index),
         }
     }
 }

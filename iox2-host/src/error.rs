@@ -245,3 +245,68 @@ impl fmt::Display for ListenerWaitError {
 }
 
 impl core::error::Error for ListenerWaitError {}
+
+/// Why a request could not be loaned or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSendError {
+    /// No chunk could be loaned.
+    Loan(LoanError),
+    /// The request could not be sent (too many open, or no server).
+    Send(iox2_core::reqres::RequestSendError),
+}
+
+impl From<LoanError> for ClientSendError {
+    fn from(e: LoanError) -> Self {
+        Self::Loan(e)
+    }
+}
+
+impl From<iox2_core::reqres::RequestSendError> for ClientSendError {
+    fn from(e: iox2_core::reqres::RequestSendError) -> Self {
+        Self::Send(e)
+    }
+}
+
+impl fmt::Display for ClientSendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Loan(e) => write!(f, "no request could be loaned: {e}"),
+            Self::Send(e) => write!(f, "the request was not sent: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for ClientSendError {}
+
+/// Why a response could not be loaned or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSendError {
+    /// No chunk could be loaned.
+    Loan(LoanError),
+    /// The response could not be sent (the client stopped waiting, or its
+    /// buffer is full without safe overflow).
+    Send(iox2_core::reqres::ResponseSendError),
+}
+
+impl From<LoanError> for ServerSendError {
+    fn from(e: LoanError) -> Self {
+        Self::Loan(e)
+    }
+}
+
+impl From<iox2_core::reqres::ResponseSendError> for ServerSendError {
+    fn from(e: iox2_core::reqres::ResponseSendError) -> Self {
+        Self::Send(e)
+    }
+}
+
+impl fmt::Display for ServerSendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Loan(e) => write!(f, "no response could be loaned: {e}"),
+            Self::Send(e) => write!(f, "the response was not sent: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for ServerSendError {}

@@ -25,13 +25,18 @@ mod lock;
 mod node;
 mod notifier;
 mod payload;
+mod pool_region;
 mod publisher;
+mod reqres;
 mod sample;
 mod service;
 mod subscriber;
 mod waitset;
 
-pub use error::{ListenerWaitError, NodeCreateError, NotifyError, PortCreateError, SendError, ServiceError};
+pub use error::{
+    ClientSendError, ListenerWaitError, NodeCreateError, NotifyError, PortCreateError, SendError, ServerSendError,
+    ServiceError,
+};
 pub use iox2_core as core;
 pub use iox2_core::event::EventId;
 pub use iox2_platform as platform;
@@ -41,8 +46,14 @@ pub use node::{Node, NodeBuilder};
 pub use notifier::{Notifier, NotifierBuilder};
 pub use payload::Payload;
 pub use publisher::{Publisher, PublisherBuilder};
+pub use reqres::{
+    ActiveRequest, Client, ClientBuilder, ClientReceiveError, Loan, LoanOwner, LoanUninit, PendingResponse, RequestMut,
+    RequestMutUninit, RequestResult, Response, ResponseMutUninit, ResponseResult, Server, ServerBuilder,
+};
 pub use sample::{Sample, SampleMut, SampleMutUninit};
-pub use service::{EventBuilder, EventService, PubSubBuilder, PubSubService, ServiceBuilder};
+pub use service::{
+    EventBuilder, EventService, PubSubBuilder, PubSubService, ReqResBuilder, ReqResService, ServiceBuilder,
+};
 pub use subscriber::{Subscriber, SubscriberBuilder};
 pub use waitset::{
     Attachable, CallbackProgression, WaitSet, WaitSetAttachmentError, WaitSetAttachmentId, WaitSetBuilder,

@@ -4,6 +4,7 @@
 use crate::error::{PortCreateError, SendError};
 use crate::lock::HostPlatform;
 use crate::payload::Payload;
+use crate::pool_region::create_region;
 use crate::sample::SampleMutUninit;
 use crate::service::{PubSubInner, data_region_name};
 use core::cell::RefCell;
@@ -13,7 +14,6 @@ use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PublisherPort};
 use iox2_core::segment::Segment;
 use iox2_core::service::PortKind;
 use iox2_platform::Region;
-use iox2_platform::error::RegionError;
 use std::fmt;
 use std::sync::Arc;
 
@@ -77,18 +77,6 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, 
             service: self.service,
             _payload: PhantomData,
         })
-    }
-}
-
-/// Creates a data region, replacing a stale one a crashed publisher of
-/// the same slot and generation left behind.
-fn create_region<P: HostPlatform>(name: &str, len: usize) -> Result<P::Region, RegionError> {
-    match P::Region::create(name, len) {
-        Err(RegionError::AlreadyExists) => {
-            P::Region::remove(name)?;
-            P::Region::create(name, len)
-        }
-        other => other,
     }
 }
 

@@ -4,17 +4,17 @@
 use crate::error::PortCreateError;
 use crate::lock::HostPlatform;
 use crate::payload::Payload;
+use crate::pool_region::Mapping;
 use crate::sample::Sample;
 use crate::service::{PubSubInner, data_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pubsub::{Data, ReceiveError, Received, SubscriberPort};
-use iox2_core::segment::Segment;
+use iox2_core::pubsub::{ReceiveError, Received, SubscriberPort};
 use iox2_core::service::PortKind;
+use iox2_platform::Clock;
 use iox2_platform::error::WaitError;
 use iox2_platform::wait::WaitOutcome;
-use iox2_platform::{Access, Clock, Region};
 use std::fmt;
 use std::sync::Arc;
 
@@ -68,13 +68,6 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> SubscriberBuilder<P,
             _payload: PhantomData,
         })
     }
-}
-
-/// A publisher's pool as this subscriber maps it.
-struct Mapping<P: HostPlatform> {
-    data: Data<'static, P::Rmw>,
-    /// Shared with the samples from this pool; dropped after `data`.
-    region: Arc<P::Region>,
 }
 
 /// Receives samples of `T` from the service's publishers.
@@ -155,7 +148,6 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
         self.mappings.borrow().iter().any(Option::is_some)
     }
 
-    /// Maps new publishers' pools and lets go of departed ones.
     /// Announces a WaitSet's sleep (see `SubscriberPort::prepare_sleep`),
     /// after attaching to new publishers.
     pub(crate) fn prepare_sleep(&self) -> Option<iox2_platform::WaitTarget<'static>> {
@@ -168,6 +160,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
         self.port.borrow().end_sleep();
     }
 
+    /// Maps new publishers' pools and lets go of departed ones.
     fn update_publishers(&self) {
         let mut changes = Vec::new();
         self.port
@@ -200,12 +193,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
 
     fn map(&self, publisher: u32, generation: u32) -> Option<Mapping<P>> {
         let name = data_region_name(&self.service.name, publisher, generation);
-        let region = Arc::new(P::Region::open(&name, Access::ReadOnly).ok()?);
-        // SAFETY: the mapping is kept alive by `Mapping::region` (and by
-        // every sample that reads from it); it is only read.
-        let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-        let data = Data::open(segment, self.service.pattern.data_layout, generation).ok()?;
-        Some(Mapping { data, region })
+        Mapping::open(&name, self.service.pattern.data_layout, generation)
     }
 
     pub(crate) fn release(&self, received: Received) {

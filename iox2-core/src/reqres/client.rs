@@ -1,6 +1,6 @@
-//! The client's side: attach to servers (mapping their response pools is
-//! the caller's job, as for a subscriber), loan and send requests from its
-//! own pool, take the responses of one request, and end waiting for it.
+//! The client's side: connect to servers (mapping their response pools is
+//! the caller's job), loan and send requests from its own pool, take the
+//! responses of one request, and end waiting for it.
 //!
 //! A request is named by its slot and generation ([`RequestId`]); the
 //! caller keeps it in its pending-response handle. Everything a slot needs
@@ -11,7 +11,7 @@ use super::control::ReqResControl;
 use super::{LOST, RequestId, tag};
 use crate::pool::{ChunkHeader, Data, PoolOwner};
 use crate::pubsub::LoanError;
-use crate::service::handshake::{DETACHED, NOT_READY, announce_sleep, end_sleep, pack_connection, wake_if_sleeping};
+use crate::service::handshake::{DETACHED, announce_sleep, end_sleep, pack_connection, wake_if_sleeping};
 use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
@@ -120,6 +120,8 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// A client in the claimed slot `slot`, over its freshly created
     /// request pool `data`. Starts its request rows afresh: an earlier
     /// holder's words name other generations, which no server will match.
+    /// The slot's `client_ready` row may hold an earlier client's entries:
+    /// they name its generation, never ours.
     pub fn new(control: ReqResControl<'a, R>, data: Data<'a, R>, slot: SlotId) -> Self {
         let qos = *control.qos();
         for request in 0..qos.max_active_requests {
@@ -129,12 +131,6 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
                 control.sent(slot.index, request, server).store(0, Ordering::Relaxed);
             }
         }
-        for server in 0..qos.max_servers {
-            // SYNC: Release publishes the fresh rows before any server
-            // connects (it reads this word with Acquire).
-            control.client_attached(slot.index, server).store(DETACHED, Ordering::Release);
-        }
-        control.registry().topology_changed();
         Self {
             control,
             pool: PoolOwner::new(data),
@@ -163,28 +159,20 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         self.pool.violations()
     }
 
-    /// The server generation attached in slot `server`.
-    pub fn attached(&self, server: u32) -> Option<u32> {
-        match self.control.client_attached(self.slot.index, server).load(Ordering::Relaxed) {
-            NOT_READY | DETACHED => None,
-            generation => Some(generation),
-        }
+    /// The server generation connected in slot `server`, if the connection
+    /// is ours and ready (we reset it for that server).
+    pub fn connected(&self, server: u32) -> Option<u32> {
+        let ready = self.control.client_ready(self.slot.index, server).load(Ordering::Relaxed);
+        (ready != 0 && ready >> 16 == self.slot.generation).then_some(ready & 0xFFFF)
     }
 
-    /// Whether the connection to `server` is ready: attached to its
-    /// current generation, and reset by it for us.
-    fn connected(&self, server: u32) -> Option<u32> {
-        let generation = self.attached(server)?;
-        // SYNC: Acquire pairs with the server's Release of the reset queues.
-        let ready = self.control.server_ready(server, self.slot.index).load(Ordering::Acquire);
-        (ready == pack_connection(generation, self.slot.generation)).then_some(generation)
-    }
-
-    /// Calls `f(server, wanted generation or None, attached generation or
-    /// None)` for every server slot whose state differs from what this
-    /// client is attached to — only if the topology changed since the last
-    /// call. The caller maps or unmaps pools, then calls
-    /// [`ClientPort::detach`] / [`ClientPort::attach`].
+    /// Calls `f(server, wanted server generation or None, connected server
+    /// generation or None)` for every server slot to connect or disconnect
+    /// — only if the topology changed since the last call. The caller maps
+    /// or unmaps the server's response pool, then calls
+    /// [`ClientPort::connect`] / [`ClientPort::disconnect`]. A server is
+    /// wanted once it is attached to us or to nobody (so it no longer uses
+    /// an earlier client's queues in this slot).
     pub fn servers_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
         let topology = self.control.registry().topology();
         if self.topology_seen == Some(topology) {
@@ -192,13 +180,24 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         }
         self.topology_seen = Some(topology);
         for server in 0..self.control.qos().max_servers {
-            let wanted = match self.control.registry().port(PortKind::Server, server) {
-                SlotState::Active { generation, .. } => Some(generation),
+            let active = match self.control.registry().port(PortKind::Server, server) {
+                SlotState::Active { generation, .. } => Some(generation & 0xFFFF),
                 _ => None,
             };
-            let attached = self.attached(server);
-            if wanted != attached {
-                f(server, wanted, attached);
+            // SYNC: Acquire pairs with the server's Release of its attachment.
+            let attached = self.control.server_attached(server, self.slot.index).load(Ordering::Acquire);
+            let wanted = active.filter(|_| attached == self.slot.generation || attached == DETACHED);
+            let connected = self.connected(server);
+            if connected.is_some() && connected != active {
+                f(server, None, connected);
+                if wanted.is_some() {
+                    f(server, wanted, None);
+                }
+            } else if connected.is_none() && wanted.is_some() {
+                f(server, wanted, None);
+            } else if connected.is_none() && active.is_some() {
+                // Attached to an earlier client of this slot: look again.
+                self.topology_seen = None;
             }
         }
     }
@@ -223,11 +222,21 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         unsafe { queue.consumer_unchecked() }.is_empty()
     }
 
-    /// Stops using server slot `server`: requests it did not end are marked
-    /// lost (their pending responses end with [`StreamEnd::ServerGone`]),
-    /// those it ended are forgotten there (a successor resets `closed`), and
-    /// requests are no longer sent there.
-    pub fn detach(&mut self, server: u32) {
+    /// Connects server slot `server`, generation `generation`, whose pool
+    /// the caller mapped: resets the connection's queues, then says so.
+    pub fn connect(&mut self, server: u32, generation: u32) {
+        self.control.reset_connection(self.slot.index, server);
+        // SYNC: Release publishes the reset queues to the server's Acquire.
+        self.control
+            .client_ready(self.slot.index, server)
+            .store(pack_connection(self.slot.generation, generation), Ordering::Release);
+    }
+
+    /// Stops using server slot `server` (it left or died): requests it did
+    /// not end are marked lost (their pending responses end with
+    /// [`StreamEnd::ServerGone`]), those it ended are forgotten there, and
+    /// every request chunk it held comes back.
+    pub fn disconnect(&mut self, server: u32) {
         for request in 0..self.control.qos().max_active_requests {
             let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
             let sent = self.control.sent(self.slot.index, request, server);
@@ -237,35 +246,28 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
             let closed = self.control.closed(self.slot.index, request, server).load(Ordering::Acquire);
             sent.store(if closed == generation { 0 } else { generation | LOST }, Ordering::Relaxed);
         }
-        // SYNC: Release: a successor server in the slot reads this with
-        // Acquire before it resets the queues we no longer touch.
+        self.drain_returns_from(server);
+        self.pool.release_all(server);
         self.control
-            .client_attached(self.slot.index, server)
-            .store(DETACHED, Ordering::Release);
-    }
-
-    /// Records that the caller mapped the pool of server `server`, generation
-    /// `generation`; the server connects on its next look.
-    pub fn attach(&mut self, server: u32, generation: u32) {
-        // SYNC: Release pairs with the server's Acquire before it connects.
-        self.control
-            .client_attached(self.slot.index, server)
-            .store(generation, Ordering::Release);
-        self.control.registry().topology_changed();
+            .client_ready(self.slot.index, server)
+            .store(0, Ordering::Release);
     }
 
     /// Takes back the request chunks servers returned.
     fn drain_returns(&mut self) {
         for server in 0..self.control.qos().max_servers {
-            if self.connected(server).is_none() {
-                continue;
+            if self.connected(server).is_some() {
+                self.drain_returns_from(server);
             }
-            let queue = self.control.request_returns(self.slot.index, server);
-            // SAFETY: this port is the return queue's only consumer.
-            let mut consumer = unsafe { queue.consumer_unchecked() };
-            while let Some(chunk) = consumer.pop() {
-                self.pool.release_reference(server, chunk);
-            }
+        }
+    }
+
+    fn drain_returns_from(&mut self, server: u32) {
+        let queue = self.control.request_returns(self.slot.index, server);
+        // SAFETY: this port is the return queue's only consumer.
+        let mut consumer = unsafe { queue.consumer_unchecked() };
+        while let Some(chunk) = consumer.pop() {
+            self.pool.release_reference(server, chunk);
         }
     }
 
@@ -507,14 +509,15 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         outcome
     }
 
-    /// Leaves: marks its row not ready and frees the slot. Servers take back
-    /// their responses and drop its requests on their next look.
+    /// Leaves: cancels its open requests and frees the slot. Servers take
+    /// back their responses and drop its requests on their next look; the
+    /// `client_ready` row stays (it names this generation, which no
+    /// successor matches).
     pub fn leave(&mut self) {
         for request in 0..self.control.qos().max_active_requests {
             let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
             self.control.cancelled(self.slot.index, request).store(generation, Ordering::Release);
         }
-        self.control.reset_client_row(self.slot.index);
         self.control.registry().release_port(PortKind::Client, self.slot);
     }
 }

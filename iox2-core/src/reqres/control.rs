@@ -4,14 +4,16 @@
 //! the queues (layout in `layout.rs`).
 //!
 //! # Connections (INV-EPOCH)
-//! The handshake of `service/handshake.rs`, with the client as the side
-//! that maps (the server's response pool) and the server as the side that
-//! resets: `client_attached[c][s]` names the server generation client `c`
-//! mapped; server `s` resets the connection's queues — and maps the
-//! client's request pool — only while that word names its own generation
-//! or DETACHED, then stores `server_ready[s][c] = pack(server, client)`.
-//! Either side uses a connection only while both words name both
-//! generations.
+//! The handshake of `service/handshake.rs` (the publisher's part is the
+//! client's, the subscriber's the server's): `server_attached[s][c]` names
+//! the client generation whose request pool server `s` mapped (DETACHED: a
+//! new server, or one that let go of an earlier client in that slot).
+//! Client `c` maps the server's response pool and resets the connection's
+//! queues only while that word names its own generation or DETACHED, then
+//! stores `client_ready[c][s] = pack(client, server)` — so it can send as
+//! soon as a server exists, and requests wait in the queue until the server
+//! attaches. The client uses a connection while `client_ready` is its own;
+//! the server while it is attached and `client_ready` names both.
 //!
 //! # Requests
 //! Client `c` sends request slot `r` with a new generation `g`: it stores
@@ -100,16 +102,16 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
         Registry::new(self.segment, self.layout.registry)
     }
 
-    /// `client_attached[client][server]`.
-    pub fn client_attached(&self, client: u32, server: u32) -> &'a AtomicU32 {
+    /// `client_ready[client][server]`.
+    pub fn client_ready(&self, client: u32, server: u32) -> &'a AtomicU32 {
         self.segment
-            .word(self.layout.client_attached + client as usize * self.layout.server_row + 4 * server as usize)
+            .word(self.layout.client_ready + client as usize * self.layout.server_row + 4 * server as usize)
     }
 
-    /// `server_ready[server][client]`.
-    pub fn server_ready(&self, server: u32, client: u32) -> &'a AtomicU32 {
+    /// `server_attached[server][client]`.
+    pub fn server_attached(&self, server: u32, client: u32) -> &'a AtomicU32 {
         self.segment
-            .word(self.layout.server_ready + server as usize * self.layout.client_row + 4 * client as usize)
+            .word(self.layout.server_attached + server as usize * self.layout.client_row + 4 * client as usize)
     }
 
     /// `request_gen[client][request]`.
@@ -197,8 +199,9 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
     }
 
     /// Resets every queue of connection (`client`, `server`) and the
-    /// server's `closed` words for the client (the server's step of the
-    /// handshake, before it stores `server_ready`).
+    /// server's `closed` words for the client (the client's step of the
+    /// handshake, before it stores `client_ready`; the server does not use
+    /// the connection meanwhile).
     pub fn reset_connection(&self, client: u32, server: u32) {
         let base = self.connection(client, server);
         let (active, requests, responses) = (
@@ -220,11 +223,11 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
         }
     }
 
-    /// Marks client `client`'s row not ready: when it leaves, and when a
-    /// reaper frees a dead client's slot (before the release).
-    pub fn reset_client_row(&self, client: u32) {
-        for server in 0..self.qos.max_servers {
-            self.client_attached(client, server)
+    /// Marks server `server`'s row not ready: when it leaves, and when a
+    /// reaper frees a dead server's slot (before the release).
+    pub fn reset_server_row(&self, server: u32) {
+        for client in 0..self.qos.max_clients {
+            self.server_attached(server, client)
                 .store(NOT_READY, Ordering::Release);
         }
     }

@@ -7,8 +7,8 @@
 //! `A` active requests per client:
 //! ```text
 //! header, nodes, clients [C], servers [S]    (service/registry.rs)
-//! client_attached [C] rows of S words      client-written: the server generation it mapped
-//! server_ready    [S] rows of C words      server-written: pack(server gen, client gen)
+//! client_ready    [C] rows of S words      client-written: pack(client gen, server gen)
+//! server_attached [S] rows of C words      server-written: the client generation it mapped
 //! request_gen     [C] rows of A words      client-written: the generation of the request in slot r
 //! cancelled       [C] rows of A words      client-written: the generation it stopped waiting for
 //! sent            [C][A] rows of S words   client-written: the generation it sent that server
@@ -34,10 +34,10 @@ use iox2_platform::rmw::Rmw;
 pub struct ReqResLayout {
     /// The node, client and server slots.
     pub registry: RegistryLayout,
-    /// Offset of the `client_attached` rows.
-    pub client_attached: usize,
-    /// Offset of the `server_ready` rows.
-    pub server_ready: usize,
+    /// Offset of the `client_ready` rows.
+    pub client_ready: usize,
+    /// Offset of the `server_attached` rows.
+    pub server_attached: usize,
     /// Offset of the `request_gen` rows.
     pub request_gen: usize,
     /// Offset of the `cancelled` rows.
@@ -88,7 +88,7 @@ pub const fn reqres_layout<R: Rmw>(qos: &ReqResQos) -> Result<ReqResLayout, QosE
         qos.max_servers as usize,
         qos.max_active_requests as usize,
     );
-    let (registry, client_attached) = RegistryLayout::after_header(
+    let (registry, client_ready) = RegistryLayout::after_header(
         qos.max_nodes,
         (PortKind::Client, qos.max_clients),
         (PortKind::Server, qos.max_servers),
@@ -96,8 +96,8 @@ pub const fn reqres_layout<R: Rmw>(qos: &ReqResQos) -> Result<ReqResLayout, QosE
     let server_row = round_up(s * 4, CACHE_LINE);
     let client_row = round_up(c * 4, CACHE_LINE);
     let request_row = round_up(a * 4, CACHE_LINE);
-    let server_ready = client_attached + c * server_row;
-    let request_gen = server_ready + s * client_row;
+    let server_attached = client_ready + c * server_row;
+    let request_gen = server_attached + s * client_row;
     let cancelled = request_gen + c * request_row;
     let sent = cancelled + c * request_row;
     let closed = sent + c * a * server_row;
@@ -134,8 +134,8 @@ pub const fn reqres_layout<R: Rmw>(qos: &ReqResQos) -> Result<ReqResLayout, QosE
     }
     Ok(ReqResLayout {
         registry,
-        client_attached,
-        server_ready,
+        client_ready,
+        server_attached,
         request_gen,
         cancelled,
         sent,
@@ -199,8 +199,8 @@ mod tests {
         let l = reqres_layout::<NativeRmw>(&qos).unwrap();
         let [clients, servers] = l.registry.ports;
         assert_eq!((clients.count, servers.count), (8, 2));
-        assert!(l.client_attached >= servers.offset + 2 * crate::service::PORT_SLOT);
-        assert_eq!(l.server_ready, l.client_attached + 8 * l.server_row);
+        assert!(l.client_ready >= servers.offset + 2 * crate::service::PORT_SLOT);
+        assert_eq!(l.server_attached, l.client_ready + 8 * l.server_row);
         assert_eq!(l.sent, l.cancelled + 8 * l.request_row);
         assert_eq!(l.closed, l.sent + 8 * 4 * l.server_row);
         assert_eq!(l.connections, l.wakeups + 10 * CACHE_LINE);

@@ -1,12 +1,13 @@
-//! The server's side: connect to clients (mapping their request pools is
-//! the caller's job), take requests, send any number of responses to each
-//! from its own pool while the client waits, and end each stream.
+//! The server's side: attach to clients (mapping their request pools is
+//! the caller's job, as for a subscriber), take requests, send any number
+//! of responses to each from its own pool while the client waits, and end
+//! each stream.
 
 use super::control::ReqResControl;
 use super::{RequestId, tag, untag};
 use crate::pool::{ChunkHeader, Data, PoolOwner};
 use crate::pubsub::LoanError;
-use crate::service::handshake::{DETACHED, announce_sleep, end_sleep, pack_connection, wake_if_sleeping};
+use crate::service::handshake::{DETACHED, NOT_READY, announce_sleep, end_sleep, pack_connection, wake_if_sleeping};
 use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;
@@ -91,10 +92,14 @@ pub struct ServerPort<'a, R> {
 
 impl<'a, R: Rmw> ServerPort<'a, R> {
     /// A server in the claimed slot `slot`, over its freshly created
-    /// response pool `data`. The slot's `server_ready` row may hold an
-    /// earlier server's entries: they name its generation, never ours.
+    /// response pool `data`: ready, attached to no client yet.
     pub fn new(control: ReqResControl<'a, R>, data: Data<'a, R>, slot: SlotId) -> Self {
         let request_chunks = control.qos().request_chunks().unwrap_or(0);
+        for client in 0..control.qos().max_clients {
+            // SYNC: Release: clients read it with Acquire before connecting.
+            control.server_attached(slot.index, client).store(DETACHED, Ordering::Release);
+        }
+        control.registry().topology_changed();
         Self {
             control,
             pool: PoolOwner::new(data),
@@ -121,20 +126,28 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
         self.pool.violations()
     }
 
-    /// The client generation connected in slot `client`, if the connection
-    /// is ours and ready.
-    pub fn connected(&self, client: u32) -> Option<u32> {
-        let ready = self.control.server_ready(self.slot.index, client).load(Ordering::Relaxed);
-        (ready != 0 && ready >> 16 == self.slot.generation).then_some(ready & 0xFFFF)
+    /// The client generation attached in slot `client`.
+    pub fn attached(&self, client: u32) -> Option<u32> {
+        match self.control.server_attached(self.slot.index, client).load(Ordering::Relaxed) {
+            NOT_READY | DETACHED => None,
+            generation => Some(generation),
+        }
     }
 
-    /// Calls `f(client, wanted client generation or None, connected client
-    /// generation or None)` for every client slot to connect or disconnect
-    /// — only if the topology changed since the last call. The caller maps
-    /// or unmaps the client's request pool, then calls
-    /// [`ServerPort::connect`] / [`ServerPort::disconnect`]. A client is
-    /// wanted once it is attached to us or to nobody (so it no longer uses
-    /// an earlier server's queues in this slot).
+    /// The client generation connected in slot `client`: attached, and the
+    /// client reset the connection for both generations.
+    pub fn connected(&self, client: u32) -> Option<u32> {
+        let generation = self.attached(client)?;
+        // SYNC: Acquire pairs with the client's Release of the reset queues.
+        let ready = self.control.client_ready(client, self.slot.index).load(Ordering::Acquire);
+        (ready == pack_connection(generation, self.slot.generation)).then_some(generation)
+    }
+
+    /// Calls `f(client, wanted generation or None, attached generation or
+    /// None)` for every client slot whose state differs from what this
+    /// server is attached to — only if the topology changed since the last
+    /// call. The caller maps or unmaps the client's request pool, then
+    /// calls [`ServerPort::detach`] / [`ServerPort::attach`].
     pub fn clients_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
         let topology = self.control.registry().topology();
         if self.topology_seen == Some(topology) {
@@ -142,49 +155,45 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
         }
         self.topology_seen = Some(topology);
         for client in 0..self.control.qos().max_clients {
-            let active = match self.control.registry().port(PortKind::Client, client) {
-                SlotState::Active { generation, .. } => Some(generation & 0xFFFF),
+            let wanted = match self.control.registry().port(PortKind::Client, client) {
+                SlotState::Active { generation, .. } => Some(generation),
                 _ => None,
             };
-            // SYNC: Acquire pairs with the client's Release of its attachment.
-            let attached = self.control.client_attached(client, self.slot.index).load(Ordering::Acquire);
-            let wanted = active.filter(|_| attached == self.slot.generation || attached == DETACHED);
-            let connected = self.connected(client);
-            if connected.is_some() && connected != active {
-                f(client, None, connected);
-                if wanted.is_some() {
-                    f(client, wanted, None);
-                }
-            } else if connected.is_none() && wanted.is_some() {
-                f(client, wanted, None);
-            } else if connected.is_none() && active.is_some() {
-                // Attached to an earlier server of this slot: look again.
-                self.topology_seen = None;
+            let attached = self.attached(client);
+            if wanted != attached {
+                f(client, wanted, attached);
             }
         }
     }
 
-    /// Makes the next [`ServerPort::clients_to_update`] look at every slot again.
+    /// Makes the next [`ServerPort::clients_to_update`] look at every slot
+    /// again (a pool could not be mapped yet).
     pub fn refresh(&mut self) {
         self.topology_seen = None;
     }
 
-    /// Connects client slot `client`, generation `generation`, whose pool
-    /// the caller mapped: resets the connection's queues, then says so.
-    pub fn connect(&mut self, client: u32, generation: u32) {
-        self.control.reset_connection(client, self.slot.index);
-        // SYNC: Release publishes the reset queues to the client's Acquire.
+    /// Records that the caller mapped the request pool of client `client`,
+    /// generation `generation`; the client connects on its next look.
+    pub fn attach(&mut self, client: u32, generation: u32) {
+        // SYNC: Release pairs with the client's Acquire before it connects.
         self.control
-            .server_ready(self.slot.index, client)
-            .store(pack_connection(self.slot.generation, generation), Ordering::Release);
+            .server_attached(self.slot.index, client)
+            .store(generation, Ordering::Release);
+        self.control.registry().topology_changed();
     }
 
-    /// Takes back everything a departed client held; its requests are no
-    /// longer answered.
-    pub fn disconnect(&mut self, client: u32) {
-        self.drain_returns(client);
+    /// Stops using client slot `client` (it left or died): takes back every
+    /// response chunk it held; its requests are no longer answered.
+    pub fn detach(&mut self, client: u32) {
+        if self.connected(client).is_some() {
+            self.drain_returns(client);
+        }
         self.pool.release_all(client);
-        self.control.server_ready(self.slot.index, client).store(0, Ordering::Release);
+        // SYNC: Release: a successor client in the slot reads this with
+        // Acquire before it resets the queues we no longer touch.
+        self.control
+            .server_attached(self.slot.index, client)
+            .store(DETACHED, Ordering::Release);
     }
 
     fn drain_returns(&mut self, client: u32) {
@@ -385,10 +394,10 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
         outcome
     }
 
-    /// Leaves: frees the slot. Requests it did not end show their clients
-    /// a server that is gone; the `server_ready` row stays (it names this
-    /// generation, which no successor matches).
+    /// Leaves: marks its row not ready and frees the slot. Requests it did
+    /// not end show their clients a server that is gone.
     pub fn leave(&mut self) {
+        self.control.reset_server_row(self.slot.index);
         self.control.registry().release_port(PortKind::Server, self.slot);
     }
 }

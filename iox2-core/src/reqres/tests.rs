@@ -70,27 +70,27 @@ fn server(control: ReqResControl<'static, R>) -> ServerPort<'static, R> {
 /// pools are all in this process: "mapping" one is a no-op).
 fn connect(clients: &mut [&mut ClientPort<'static, R>], servers: &mut [&mut ServerPort<'static, R>]) {
     for _ in 0..4 {
-        for client in clients.iter_mut() {
+        for server in servers.iter_mut() {
             let mut changes = Vec::new();
-            client.servers_to_update(|s, wanted, attached| changes.push((s, wanted, attached)));
-            for (server, wanted, attached) in changes {
+            server.clients_to_update(|c, wanted, attached| changes.push((c, wanted, attached)));
+            for (client, wanted, attached) in changes {
                 if attached.is_some() {
-                    client.detach(server);
+                    server.detach(client);
                 }
                 if let Some(generation) = wanted {
-                    client.attach(server, generation);
+                    server.attach(client, generation);
                 }
             }
         }
-        for server in servers.iter_mut() {
+        for client in clients.iter_mut() {
             let mut changes = Vec::new();
-            server.clients_to_update(|c, wanted, connected| changes.push((c, wanted, connected)));
-            for (client, wanted, connected) in changes {
+            client.servers_to_update(|s, wanted, connected| changes.push((s, wanted, connected)));
+            for (server, wanted, connected) in changes {
                 if connected.is_some() {
-                    server.disconnect(client);
+                    client.disconnect(server);
                 }
                 if let Some(generation) = wanted {
-                    server.connect(client, generation);
+                    client.connect(server, generation);
                 }
             }
         }

@@ -11,17 +11,21 @@
 
 mod event;
 mod pubsub;
+mod reqres;
 
 pub(crate) use event::EventInner;
 pub use event::{EventBuilder, EventService};
 pub use pubsub::{PubSubBuilder, PubSubService};
 pub(crate) use pubsub::{PubSubInner, data_region_name};
+pub use reqres::{ReqResBuilder, ReqResService};
+pub(crate) use reqres::{ReqResInner, pool_region_name};
 
 use crate::error::ServiceError;
 use crate::lock::{HostPlatform, ServiceLock};
 use crate::node::{NodeInner, token_name};
 use crate::payload::Payload;
 use core::marker::PhantomData;
+use iox2_core::payload::ZeroCopySend;
 use iox2_core::segment::Segment;
 use iox2_core::service::{
     Header, HeaderContent, PortKind, RegionNameBuffer, Registry, SegmentState, ServiceName, ServiceOpenError, Settings,
@@ -59,6 +63,12 @@ impl<P: HostPlatform> ServiceBuilder<P> {
     /// An event service.
     pub fn event(self) -> EventBuilder<P> {
         EventBuilder::new(self.node, self.name)
+    }
+
+    /// A request-response service: clients send requests of `Req`, servers
+    /// answer each with a stream of `Res`.
+    pub fn request_response<Req: ZeroCopySend, Res: ZeroCopySend>(self) -> ReqResBuilder<P, Req, Res> {
+        ReqResBuilder::new(self.node, self.name)
     }
 }
 

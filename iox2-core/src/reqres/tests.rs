@@ -1,5 +1,5 @@
 //! In-process tests of request-response streams: a control segment and
-//! pools in (leaked) heap memory, client and server ports driven step by
+//! pools in heap memory, client and server ports driven step by
 //! step through the handshake, requests, responses, ends and cancels.
 
 extern crate std;
@@ -7,11 +7,9 @@ extern crate std;
 use super::*;
 use crate::payload::TypeDescriptor;
 use crate::pool::{ChunkContent, Data};
-use crate::segment::Segment;
 use crate::service::{HeaderContent, PortKind, ServiceName, layout_hash};
 use crate::test_memory::Memory;
 use iox2_platform::rmw::NativeRmw;
-use std::boxed::Box;
 use std::vec::Vec;
 
 type R = NativeRmw;
@@ -31,44 +29,51 @@ const QOS: ReqResQos = ReqResQos {
     ..ReqResQos::DEFAULT
 };
 
-/// `len` zeroed bytes for the rest of the test run.
-fn leaked(len: usize) -> Segment<'static> {
-    Box::leak(Box::new(Memory::new(len))).segment()
+/// The memory of one test: the control segment and one pool each for a
+/// client and a server.
+struct Rig {
+    control: Memory,
+    requests: Memory,
+    responses: Memory,
 }
 
-fn service(qos: ReqResQos) -> ReqResControl<'static, R> {
-    let len = reqres_layout::<R>(&qos).unwrap().len;
-    let unit = TypeDescriptor::of::<u64>();
-    let content = HeaderContent {
-        name: ServiceName::new("test/reqres").unwrap(),
-        settings: qos,
-        payload: unit,
-        user_header: unit,
-        layout_hash: layout_hash::<R, _>(&qos, &unit, &unit, len),
-        len,
-    };
-    ReqResControl::create(leaked(len), &content).unwrap()
-}
+impl Rig {
+    fn new(qos: ReqResQos) -> Self {
+        Self {
+            control: Memory::new(reqres_layout::<R>(&qos).unwrap().len),
+            requests: Memory::new(request_pool::<R>(&qos, &CONTENT).unwrap().len),
+            responses: Memory::new(response_pool::<R>(&qos, &CONTENT).unwrap().len),
+        }
+    }
 
-fn client(control: ReqResControl<'static, R>) -> ClientPort<'static, R> {
-    let node = control.registry().claim_node(1, 1).unwrap();
-    let slot = control.registry().claim_port(PortKind::Client, node.index).unwrap();
-    let layout = request_pool::<R>(control.qos(), &CONTENT).unwrap();
-    let data = Data::create(leaked(layout.len), layout, slot.generation).unwrap();
-    ClientPort::new(control, data, slot)
-}
-
-fn server(control: ReqResControl<'static, R>) -> ServerPort<'static, R> {
-    let node = control.registry().claim_node(2, 2).unwrap();
-    let slot = control.registry().claim_port(PortKind::Server, node.index).unwrap();
-    let layout = response_pool::<R>(control.qos(), &CONTENT).unwrap();
-    let data = Data::create(leaked(layout.len), layout, slot.generation).unwrap();
-    ServerPort::new(control, data, slot)
+    /// A fresh service with `qos`, a client and a server.
+    fn ports(&mut self, qos: ReqResQos) -> (ReqResControl<'_, R>, ClientPort<'_, R>, ServerPort<'_, R>) {
+        let len = reqres_layout::<R>(&qos).unwrap().len;
+        let unit = TypeDescriptor::of::<u64>();
+        let content = HeaderContent {
+            name: ServiceName::new("test/reqres").unwrap(),
+            settings: qos,
+            payload: unit,
+            user_header: unit,
+            layout_hash: layout_hash::<R, _>(&qos, &unit, &unit, len),
+            len,
+        };
+        let control = ReqResControl::create(self.control.segment(), &content).unwrap();
+        let node = control.registry().claim_node(1, 1).unwrap();
+        let slot = control.registry().claim_port(PortKind::Client, node.index).unwrap();
+        let layout = request_pool::<R>(&qos, &CONTENT).unwrap();
+        let data = Data::create(self.requests.segment(), layout, slot.generation).unwrap();
+        let client = ClientPort::new(control, data, slot);
+        let slot = control.registry().claim_port(PortKind::Server, node.index).unwrap();
+        let layout = response_pool::<R>(&qos, &CONTENT).unwrap();
+        let data = Data::create(self.responses.segment(), layout, slot.generation).unwrap();
+        (control, client, ServerPort::new(control, data, slot))
+    }
 }
 
 /// Runs both sides' updates until neither has anything left to do (the
 /// pools are all in this process: "mapping" one is a no-op).
-fn connect(clients: &mut [&mut ClientPort<'static, R>], servers: &mut [&mut ServerPort<'static, R>]) {
+fn connect(clients: &mut [&mut ClientPort<'_, R>], servers: &mut [&mut ServerPort<'_, R>]) {
     for _ in 0..4 {
         for server in servers.iter_mut() {
             let mut changes = Vec::new();
@@ -98,28 +103,27 @@ fn connect(clients: &mut [&mut ClientPort<'static, R>], servers: &mut [&mut Serv
 }
 
 /// Reads chunk tags from one pool (clients' and servers' pools by slot).
-fn tags<'p>(pools: &'p [(u32, Data<'static, R>)]) -> impl Fn(u32, u32) -> Option<u64> + 'p {
+fn tags<'p>(pools: &'p [(u32, Data<'_, R>)]) -> impl Fn(u32, u32) -> Option<u64> + 'p {
     move |slot, chunk| {
         let (_, data) = pools.iter().find(|(s, _)| *s == slot)?;
         data.header(chunk).map(|header| header.sequence)
     }
 }
 
-fn send(client: &mut ClientPort<'static, R>) -> Result<RequestId, RequestSendError> {
+fn send(client: &mut ClientPort<'_, R>) -> Result<RequestId, RequestSendError> {
     let chunk = client.loan().unwrap();
     client.send::<W>(chunk, 8)
 }
 
-fn respond(server: &mut ServerPort<'static, R>, request: &ReceivedRequest) -> Result<(), ResponseSendError> {
+fn respond(server: &mut ServerPort<'_, R>, request: &ReceivedRequest) -> Result<(), ResponseSendError> {
     let chunk = server.loan().unwrap();
     server.send::<W>(request, chunk, 8)
 }
 
 #[test]
 fn a_request_streams_responses_until_the_server_ends_it() {
-    let control = service(QOS);
-    let mut c = client(control);
-    let mut s = server(control);
+    let mut rig = Rig::new(QOS);
+    let (_, mut c, mut s) = rig.ports(QOS);
     connect(&mut [&mut c], &mut [&mut s]);
     let client_pools = [(c.slot().index, *c.data())];
     let server_pools = [(s.slot().index, *s.data())];
@@ -151,9 +155,8 @@ fn a_request_streams_responses_until_the_server_ends_it() {
 
 #[test]
 fn a_cancel_reaches_the_server_and_stale_responses_are_never_delivered() {
-    let control = service(QOS);
-    let mut c = client(control);
-    let mut s = server(control);
+    let mut rig = Rig::new(QOS);
+    let (control, mut c, mut s) = rig.ports(QOS);
     connect(&mut [&mut c], &mut [&mut s]);
     let client_pools = [(c.slot().index, *c.data())];
     let server_pools = [(s.slot().index, *s.data())];
@@ -199,11 +202,8 @@ fn a_cancel_reaches_the_server_and_stale_responses_are_never_delivered() {
 
 #[test]
 fn limits_and_missing_servers_get_typed_errors() {
-    let control = service(QOS);
-    let mut c = client(control);
-    connect(&mut [&mut c], &mut []);
-    assert_eq!(send(&mut c), Err(RequestSendError::NoServer));
-    let mut s = server(control);
+    let mut rig = Rig::new(QOS);
+    let (_, mut c, mut s) = rig.ports(QOS);
     connect(&mut [&mut c], &mut [&mut s]);
     let ids: Vec<RequestId> = (0..QOS.max_active_requests).map(|_| send(&mut c).unwrap()).collect();
     assert_eq!(
@@ -225,13 +225,23 @@ fn limits_and_missing_servers_get_typed_errors() {
 }
 
 #[test]
+fn a_request_without_a_server_is_refused() {
+    let mut rig = Rig::new(QOS);
+    let (_, mut c, mut s) = rig.ports(QOS);
+    s.leave();
+    connect(&mut [&mut c], &mut []);
+    assert_eq!(send(&mut c), Err(RequestSendError::NoServer));
+    assert_eq!(c.loan().map(|_| ()), Ok(()), "the refused request's chunk came back");
+}
+
+#[test]
 fn without_fire_and_forget_a_cancelled_request_is_never_handed_over() {
-    let control = service(ReqResQos {
+    let qos = ReqResQos {
         fire_and_forget: false,
         ..QOS
-    });
-    let mut c = client(control);
-    let mut s = server(control);
+    };
+    let mut rig = Rig::new(qos);
+    let (_, mut c, mut s) = rig.ports(qos);
     connect(&mut [&mut c], &mut [&mut s]);
     let client_pools = [(c.slot().index, *c.data())];
     let id = send(&mut c).unwrap();
@@ -242,9 +252,8 @@ fn without_fire_and_forget_a_cancelled_request_is_never_handed_over() {
 
 #[test]
 fn a_server_that_goes_without_ending_shows_as_gone() {
-    let control = service(QOS);
-    let mut c = client(control);
-    let mut s = server(control);
+    let mut rig = Rig::new(QOS);
+    let (_, mut c, mut s) = rig.ports(QOS);
     connect(&mut [&mut c], &mut [&mut s]);
     let client_pools = [(c.slot().index, *c.data())];
     let server_pools = [(s.slot().index, *s.data())];
@@ -261,9 +270,8 @@ fn a_server_that_goes_without_ending_shows_as_gone() {
 
 #[test]
 fn a_corrupted_request_index_is_a_typed_error() {
-    let control = service(QOS);
-    let mut c = client(control);
-    let mut s = server(control);
+    let mut rig = Rig::new(QOS);
+    let (control, mut c, mut s) = rig.ports(QOS);
     connect(&mut [&mut c], &mut [&mut s]);
     let queue = control.request_queue(c.slot().index, s.slot().index);
     // SAFETY: the client port is not used while the test plays its part.

@@ -9,6 +9,7 @@ use iox2_host::config::PubSubDefaults;
 use iox2_host::core::event::EventQos;
 use iox2_host::core::payload::TypeDescriptor;
 use iox2_host::core::pubsub::PubSubQos;
+use iox2_host::core::reqres::ReqResQos;
 use iox2_host::core::segment::Segment;
 use iox2_host::core::service::{HEADER_LEN, Header, Pattern, SERVICE_NAME_ROOM};
 use iox2_host::platform::linux::LinuxRegion;
@@ -67,6 +68,32 @@ impl From<EventQos> for EventInfo {
     }
 }
 
+/// A request-response service's settings.
+#[derive(Debug, Serialize)]
+struct RequestResponseInfo {
+    max_clients: u32,
+    max_servers: u32,
+    max_nodes: u32,
+    max_active_requests: u32,
+    response_buffer: u32,
+    safe_overflow: bool,
+    fire_and_forget: bool,
+}
+
+impl From<ReqResQos> for RequestResponseInfo {
+    fn from(q: ReqResQos) -> Self {
+        Self {
+            max_clients: q.max_clients,
+            max_servers: q.max_servers,
+            max_nodes: q.max_nodes,
+            max_active_requests: q.max_active_requests,
+            response_buffer: q.response_buffer,
+            safe_overflow: q.safe_overflow,
+            fire_and_forget: q.fire_and_forget,
+        }
+    }
+}
+
 /// One service.
 #[derive(Debug, Serialize)]
 struct ServiceInfo {
@@ -84,6 +111,7 @@ struct ServiceInfo {
     user_header: Option<TypeInfo>,
     qos: Option<PubSubDefaults>,
     event: Option<EventInfo>,
+    request_response: Option<RequestResponseInfo>,
     /// Why the header could not be read, if it could not.
     error: Option<String>,
 }
@@ -131,6 +159,7 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
         user_header: None,
         qos: None,
         event: None,
+        request_response: None,
         error: None,
     };
     let region = match LinuxRegion::open(region_name, Access::ReadOnly) {
@@ -158,7 +187,10 @@ fn inspect(region_name: &str, hash: &str) -> ServiceInfo {
     let settings = match pattern {
         Some(Pattern::PublishSubscribe) => header.settings::<PubSubQos>().map(|q| info.qos = Some(q.into())),
         Some(Pattern::Event) => header.settings::<EventQos>().map(|q| info.event = Some(q.into())),
-        Some(Pattern::RequestResponse | Pattern::Blackboard) => Ok(()),
+        Some(Pattern::RequestResponse) => header
+            .settings::<ReqResQos>()
+            .map(|q| info.request_response = Some(q.into())),
+        Some(Pattern::Blackboard) => Ok(()),
         None => {
             errors.push(String::from("unknown pattern"));
             Ok(())
@@ -196,7 +228,25 @@ fn human(services: &[ServiceInfo]) -> String {
             s.pattern.unwrap_or("?")
         );
         if let Some(p) = s.payload.as_ref().filter(|_| s.event.is_none()) {
-            let _ = write!(out, "  payload {} (size {}, align {})", p.name, p.size, p.align);
+            let what = if s.request_response.is_some() {
+                "request"
+            } else {
+                "payload"
+            };
+            let _ = write!(out, "  {what} {} (size {}, align {})", p.name, p.size, p.align);
+        }
+        if let (Some(r), Some(response)) = (&s.request_response, &s.user_header) {
+            let _ = write!(
+                out,
+                "  response {} (size {}, align {})  clients {} servers {} active requests {} response buffer {}",
+                response.name,
+                response.size,
+                response.align,
+                r.max_clients,
+                r.max_servers,
+                r.max_active_requests,
+                r.response_buffer
+            );
         }
         if let Some(q) = &s.qos {
             let _ = write!(

@@ -137,7 +137,7 @@ fn a_blocked_client_wakes_on_a_response<P: HostPlatform>() {
         until_ready.recv().unwrap();
         let pending = loop {
             match client.send_copy(41) {
-                Err(ClientSendError::Send(RequestSendError::NoServer)) => std::thread::yield_now(),
+                Err(ClientSendError::Send(RequestSendError::ServerNotReady)) => std::thread::yield_now(),
                 other => break other.unwrap(),
             }
         };

@@ -29,8 +29,12 @@ pub enum RequestSendError {
         /// The limit.
         max: u32,
     },
-    /// No server is connected: nobody would answer.
+    /// No server exists: nobody would answer.
     NoServer,
+    /// Servers exist, but none has taken this client on yet (a server
+    /// still lets go of an earlier client of this slot, or has not looked
+    /// since this client appeared; it was woken). Try again shortly.
+    ServerNotReady,
 }
 
 impl fmt::Display for RequestSendError {
@@ -40,6 +44,7 @@ impl fmt::Display for RequestSendError {
                 write!(f, "{max} requests are open already (max_active_requests)")
             }
             Self::NoServer => write!(f, "no server is connected to the service"),
+            Self::ServerNotReady => write!(f, "no server has taken this client on yet; try again"),
         }
     }
 }
@@ -391,7 +396,16 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         self.pool.free_if_unreferenced(chunk);
         if delivered == 0 {
             self.control.cancelled(client, request).store(generation, Ordering::Relaxed);
-            return Err(RequestSendError::NoServer);
+            let servers = self.control.qos().max_servers;
+            let registry = self.control.registry();
+            return Err(
+                if (0..servers).any(|s| matches!(registry.port(PortKind::Server, s), SlotState::Active { .. })) {
+                    self.wake_servers::<W>();
+                    RequestSendError::ServerNotReady
+                } else {
+                    RequestSendError::NoServer
+                },
+            );
         }
         // SYNC: the fence pairs with the server's `announce_sleep`.
         fence(Ordering::SeqCst);
@@ -401,6 +415,17 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
             }
         }
         Ok(RequestId { request, generation })
+    }
+
+    /// Wakes every sleeping server, so that it looks at the clients again:
+    /// after this client appeared, and when it leaves.
+    pub fn wake_servers<W: WaitWord>(&self) {
+        // SYNC: the fence pairs with the servers' `announce_sleep`; the
+        // topology change it follows is what they will see.
+        fence(Ordering::SeqCst);
+        for server in 0..self.control.qos().max_servers {
+            wake_if_sleeping::<R, W>(self.control.server_wakeup(server));
+        }
     }
 
     /// Takes the next response to `id`, visiting its servers round-robin.
@@ -513,11 +538,12 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// back their responses and drop its requests on their next look; the
     /// `client_ready` row stays (it names this generation, which no
     /// successor matches).
-    pub fn leave(&mut self) {
+    pub fn leave<W: WaitWord>(&mut self) {
         for request in 0..self.control.qos().max_active_requests {
             let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
             self.control.cancelled(self.slot.index, request).store(generation, Ordering::Release);
         }
         self.control.registry().release_port(PortKind::Client, self.slot);
+        self.wake_servers::<W>();
     }
 }

@@ -231,6 +231,13 @@ fn a_request_without_a_server_is_refused() {
     s.leave();
     connect(&mut [&mut c], &mut []);
     assert_eq!(send(&mut c), Err(RequestSendError::NoServer));
+    let mut rig = Rig::new(QOS);
+    let (_, mut c, _s) = rig.ports(QOS);
+    assert_eq!(
+        send(&mut c),
+        Err(RequestSendError::ServerNotReady),
+        "a server exists but this client has not looked"
+    );
     assert_eq!(c.loan().map(|_| ()), Ok(()), "the refused request's chunk came back");
 }
 

@@ -72,6 +72,9 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
             }
         };
         let port = ClientPort::new(shared.control, data, slot);
+        // Servers look at the clients again (and let go of this slot's
+        // earlier holder).
+        port.wake_servers::<P::Waiter>();
         let mappings = (0..shared.control.qos().max_servers).map(|_| None).collect();
         Ok(Client {
             port: RefCell::new(port),
@@ -226,7 +229,7 @@ impl<'c, P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySe
 
 impl<P: HostPlatform, Req, Res, ReqH, ResH> Drop for Client<P, Req, Res, ReqH, ResH> {
     fn drop(&mut self) {
-        self.port.get_mut().leave();
+        self.port.get_mut().leave::<P::Waiter>();
         let _ = P::Region::remove(&self.region_name);
     }
 }

@@ -144,7 +144,11 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
     pub fn wait(&self, timeout: Option<Duration>) -> Result<WaitOutcome, WaitError> {
         self.update_clients();
         let deadline = timeout.map(P::Clock::deadline_after);
-        self.port.borrow().wait::<P::Waiter>(deadline)
+        let outcome = self.port.borrow().wait::<P::Waiter>(deadline);
+        // Woken by a client that came or went: take it on (or let it go)
+        // now, so it can send before our next receive.
+        self.update_clients();
+        outcome
     }
 
     /// Indices clients handed back that were never theirs.

@@ -1,50 +1,283 @@
-//! The integration tests every QEMU board runs, shared by the board crates
-//! (`#[path]`-included; the board picks `crate::BoardRmw`).
+//! The integration tests every single-core Cortex-M QEMU board runs, shared
+//! by the board crates (`#[path]`-included; the board picks
+//! `crate::BoardRmw`).
 //!
 //! A SysTick interrupt at a high rate plays a second execution context
 //! that preempts the main loop at arbitrary instructions:
-//! - `spsc_systick`: the interrupt publishes 10,000 samples (sequence number
-//!   and a checksum packed into 31 bits) through a static SPSC queue; the
-//!   main loop must receive every one, intact and in order.
+//! - `pubsub_isr`: the interrupt publishes 10,000 samples (sequence number
+//!   and checksums) through a static `iox2_embedded::pubsub!` service; the
+//!   main loop, idling in `Subscriber::wait` between samples, must receive
+//!   every one, intact and in order.
+//! - `event_wakes_main`: the interrupt notifies a static `Event` 1,000
+//!   times, each time only after main saw the previous one; main sleeps in
+//!   `Listener::wait` and must be woken every time with the right id; then
+//!   timed waits end by the board clock and by an embedded-hal delay.
+//! - `spsc_systick`: the same hand-off as `pubsub_isr` through the core's
+//!   bare `SpscQueue`.
 //! - `mpmc_preempt` (INV-PREEMPT): the interrupt and the main loop both move
 //!   unique indices between two static MPMC queues (a free list and a used
 //!   list), at least 100,000 queue operations in all; neither may hang, no
 //!   index may be held twice, and every index is in exactly one queue at the end.
+//! - `bad_input`: a second claim of a port that exists once, an event id
+//!   out of range, too many samples held: typed errors, no hang.
 //!
-//! State is shared through the queues, atomics with a single writer each
-//! (loads and stores only, so thumbv6m needs no CAS for them), and one
-//! `critical_section::Mutex` that hands the SPSC producer to the interrupt.
-//! The verdicts go to stdout (compared with `expected.txt` by
+//! State is shared through the services, atomics with a single writer each
+//! (loads and stores only, so thumbv6m needs no CAS for them), and
+//! `critical_section::Mutex`es that hand a port to the interrupt. The
+//! verdicts go to stdout (compared with `expected.txt` by
 //! `cargo xtask qemu`), timing-dependent details to stderr.
 
 use core::cell::RefCell;
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use core::time::Duration;
 
 use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::exception;
 use cortex_m_semihosting::{debug, heprintln, hprintln};
 use critical_section::Mutex;
+use iox2_core::event::WaitEnd;
 use iox2_core::mpmc::MpmcQueue;
+use iox2_core::service::PortKind;
 use iox2_core::spsc::{Producer, SpscQueue};
+use iox2_embedded::error::{NotifyError, PortClaimError};
+use iox2_embedded::event::Event;
+use iox2_embedded::pubsub::{Publisher, ReceiveError};
+use iox2_embedded::wait::{WaitHook, WfeSev};
+use iox2_platform::Instant;
+use iox2_platform::static_ram::{NodeTable, Nodes, RegionTable, Regions, StaticRamBoard};
 
 use crate::BoardRmw;
+use crate::tick::Tick;
 
 /// SysTick reload in core clock cycles: the interrupt rate.
 const SYSTICK_RELOAD: u32 = 500;
+/// Nanoseconds per SysTick period as QEMU runs it (about 24 kHz): the
+/// board clock's unit. Only deadlines depend on it.
+const TICK_NS: u64 = 41_667;
+
+// ---- the board ---------------------------------------------------------------
+
+static REGIONS: RegionTable<BoardRmw, 1> = RegionTable::new();
+static NODES: NodeTable<BoardRmw, 1> = NodeTable::new();
+/// SysTick periods since boot (while SysTick runs). SysTick only.
+static TICKS: AtomicU32 = AtomicU32::new(0);
+
+/// This board for iox2: its `Rmw`, `WFE`/`SEV` wait hooks, SysTick clock.
+pub struct Board;
+
+impl StaticRamBoard for Board {
+    type Rmw = BoardRmw;
+
+    fn regions() -> Regions<'static, BoardRmw> {
+        REGIONS.view()
+    }
+
+    fn nodes() -> Nodes<'static, BoardRmw> {
+        NODES.view()
+    }
+
+    fn now() -> Instant {
+        Instant::from_nanos(u64::from(TICKS.load(Ordering::Relaxed)) * TICK_NS)
+    }
+
+    fn wait_hook(deadline: Option<Instant>) {
+        WfeSev::idle(deadline);
+    }
+
+    fn wake_hook() {
+        WfeSev::wake();
+    }
+}
 
 // ---- what the interrupt does (written by main only) -------------------------
 
 const MODE_IDLE: u8 = 0;
 const MODE_SPSC: u8 = 1;
 const MODE_MPMC: u8 = 2;
+const MODE_PUBSUB: u8 = 3;
+const MODE_EVENT: u8 = 4;
 /// Which test the SysTick handler serves. Written by main only.
 static MODE: AtomicU8 = AtomicU8::new(MODE_IDLE);
 
+/// Samples the interrupt publishes (both hand-off tests).
+const SAMPLES: u32 = 10_000;
+
+// ---- pubsub_isr --------------------------------------------------------------
+
+iox2_embedded::pubsub!(TICKS_SERVICE: Tick, Board, buffer = 8, overflow = false);
+
+/// The publisher, lent to the interrupt for the test's duration.
+static PUBLISHER: Mutex<RefCell<Option<Publisher<'static, Tick, Board>>>> = Mutex::new(RefCell::new(None));
+/// The next sequence number to publish. Interrupt only.
+static PUB_NEXT: AtomicU32 = AtomicU32::new(0);
+/// Ticks whose sample found the buffer full (it is sent again). Interrupt only.
+static PUB_FULL: AtomicU32 = AtomicU32::new(0);
+/// Sends that failed otherwise. Interrupt only.
+static PUB_ERRORS: AtomicU32 = AtomicU32::new(0);
+
+fn pubsub_tick() {
+    critical_section::with(|cs| {
+        let mut publisher = PUBLISHER.borrow_ref_mut(cs);
+        let Some(publisher) = publisher.as_mut() else { return };
+        let sequence = PUB_NEXT.load(Ordering::Relaxed);
+        if sequence >= SAMPLES {
+            return;
+        }
+        match publisher.send_copy(Tick::new(0, sequence)) {
+            Ok(delivery) if delivery.delivered == 1 => PUB_NEXT.store(sequence + 1, Ordering::Relaxed),
+            Ok(_) => bump(&PUB_FULL),
+            Err(_) => bump(&PUB_ERRORS),
+        }
+    });
+}
+
+fn pubsub_isr(syst: &mut SYST) -> Result<(), &'static str> {
+    let subscriber = TICKS_SERVICE.subscriber().map_err(|_| "subscriber claim failed")?;
+    let publisher = TICKS_SERVICE.publisher().map_err(|_| "publisher claim failed")?;
+    critical_section::with(|cs| PUBLISHER.borrow_ref_mut(cs).replace(publisher));
+    start(syst, MODE_PUBSUB);
+    let mut expected = 0;
+    let mut waits: u32 = 0;
+    let outcome = loop {
+        if expected == SAMPLES {
+            break Ok(());
+        }
+        match subscriber.receive() {
+            Ok(Some(sample)) => {
+                if !sample.is_intact() || sample.stream != 0 {
+                    break Err("corrupted sample");
+                }
+                if sample.sequence != expected {
+                    break Err("sample lost or out of order");
+                }
+                expected += 1;
+            }
+            Ok(None) => {
+                waits += 1;
+                if waits > 1_000_000 {
+                    break Err("no sample after 1,000,000 waits");
+                }
+                // Idle (WFE) until the interrupt sends; a 10 ms deadline on
+                // the SysTick clock bounds a lost wake-up.
+                let deadline = Board::now().saturating_add(Duration::from_millis(10));
+                if subscriber.wait(Some(deadline)).is_err() {
+                    break Err("wait failed");
+                }
+            }
+            Err(_) => break Err("receive failed"),
+        }
+    };
+    stop(syst);
+    critical_section::with(|cs| PUBLISHER.borrow_ref_mut(cs).take());
+    heprintln!(
+        "pubsub_isr: received {} samples after {} waits; {} ticks found the buffer full",
+        expected,
+        waits,
+        PUB_FULL.load(Ordering::Relaxed)
+    );
+    outcome?;
+    if subscriber.receive().map_err(|_| "receive failed")?.is_some() {
+        return Err("more samples than published");
+    }
+    if PUB_ERRORS.load(Ordering::Relaxed) != 0 {
+        return Err("a send failed");
+    }
+    Ok(())
+}
+
+// ---- event_wakes_main --------------------------------------------------------
+
+static EVENT: Event<Board> = Event::new();
+/// Notifications the interrupt sends.
+const NOTIFICATIONS: u32 = 1_000;
+/// Notifications sent. Interrupt only.
+static NOTIFIED: AtomicU32 = AtomicU32::new(0);
+/// Notifications main has seen. Main only.
+static SEEN: AtomicU32 = AtomicU32::new(0);
+/// SysTick periods between a notification and the next.
+const NOTIFY_EVERY: u32 = 3;
+
+fn event_tick() {
+    let notified = NOTIFIED.load(Ordering::Relaxed);
+    // One at a time: the next only after main saw this one.
+    if notified >= NOTIFICATIONS || SEEN.load(Ordering::Acquire) != notified {
+        return;
+    }
+    if !TICKS.load(Ordering::Relaxed).is_multiple_of(NOTIFY_EVERY) {
+        return;
+    }
+    if EVENT.notify(notified % 32).is_ok() {
+        NOTIFIED.store(notified + 1, Ordering::Relaxed);
+    }
+}
+
+/// A delay of about `ns` nanoseconds by counting cycles (QEMU runs the
+/// core at no fixed speed; only the order of magnitude matters here).
+struct CycleDelay;
+
+impl embedded_hal::delay::DelayNs for CycleDelay {
+    fn delay_ns(&mut self, ns: u32) {
+        cortex_m::asm::delay(ns / 100 + 1);
+    }
+}
+
+fn event_wakes_main(syst: &mut SYST) -> Result<(), &'static str> {
+    let listener = EVENT.listener().map_err(|_| "listener claim failed")?;
+    start(syst, MODE_EVENT);
+    let mut outcome = Ok(());
+    let mut spurious = 0u32;
+    while SEEN.load(Ordering::Relaxed) < NOTIFICATIONS {
+        let seen = SEEN.load(Ordering::Relaxed);
+        let mut fired = None;
+        match listener.wait(|id| fired = Some(id)) {
+            Ok(WaitEnd::Fired) => {}
+            Ok(_) => spurious += 1,
+            Err(_) => {
+                outcome = Err("wait failed");
+                break;
+            }
+        }
+        match fired {
+            Some(id) if id == seen % 32 => SEEN.store(seen + 1, Ordering::Release),
+            Some(_) => {
+                outcome = Err("woken with the wrong event id");
+                break;
+            }
+            None => spurious += 1,
+        }
+    }
+    heprintln!(
+        "event_wakes_main: {} wake-ups ({} without an id)",
+        SEEN.load(Ordering::Relaxed),
+        spurious
+    );
+    outcome?;
+    // Nothing fires now: the waits end by their deadlines.
+    MODE.store(MODE_IDLE, Ordering::Release);
+    if listener.wait_for(Duration::from_millis(2), |_| {}) != Ok(WaitEnd::TimedOut) {
+        stop(syst);
+        return Err("a timed wait did not time out");
+    }
+    let step = Duration::from_micros(100);
+    if listener.wait_with_delay(&mut CycleDelay, Duration::from_millis(1), step, |_| {}) != WaitEnd::TimedOut {
+        stop(syst);
+        return Err("a delay-timed wait did not time out");
+    }
+    stop(syst);
+    EVENT.notify(7).map_err(|_| "notify failed")?;
+    let mut fired = None;
+    if listener.wait_with_delay(&mut CycleDelay, Duration::from_millis(1), step, |id| fired = Some(id))
+        != WaitEnd::Fired
+        || fired != Some(7)
+    {
+        return Err("a delay-timed wait missed a pending id");
+    }
+    Ok(())
+}
+
 // ---- spsc_systick ------------------------------------------------------------
 
-/// Samples the interrupt publishes.
-const SAMPLES: u32 = 10_000;
 /// All-zero: lands in `.bss`.
 static SAMPLE_QUEUE: SpscQueue<BoardRmw, 64> = SpscQueue::new();
 /// The producer end, lent to the interrupt for the test's duration.
@@ -251,6 +484,44 @@ fn mpmc_preempt(syst: &mut SYST) -> Result<(), &'static str> {
     Ok(())
 }
 
+// ---- bad_input ---------------------------------------------------------------
+
+iox2_embedded::pubsub!(ONCE: Tick, Board, buffer = 2);
+
+fn bad_input(_syst: &mut SYST) -> Result<(), &'static str> {
+    let mut publisher = ONCE.publisher().map_err(|_| "first publisher claim failed")?;
+    let subscriber = ONCE.subscriber().map_err(|_| "first subscriber claim failed")?;
+    let once = |kind| Err(PortClaimError::ExceedsMaxPorts { kind, max: 1 });
+    if ONCE.publisher().map(|_| ()) != once(PortKind::Publisher) {
+        return Err("a second publisher claim was not refused");
+    }
+    if ONCE.subscriber().map(|_| ()) != once(PortKind::Subscriber) {
+        return Err("a second subscriber claim was not refused");
+    }
+    let listener = EVENT.listener().map_err(|_| "listener claim failed")?;
+    if EVENT.listener().map(|_| ()) != once(PortKind::Listener) {
+        return Err("a second listener claim was not refused");
+    }
+    drop(listener);
+    if EVENT.notify(32) != Err(NotifyError::EventIdOutOfRange { id: 32, ids: 32 }) {
+        return Err("an event id out of range was not refused");
+    }
+    // One borrow: the second sample held is refused until the first goes back.
+    for sequence in 0..2 {
+        publisher.send_copy(Tick::new(1, sequence)).map_err(|_| "send failed")?;
+    }
+    let first = subscriber.receive().map_err(|_| "receive failed")?.ok_or("no sample")?;
+    if !matches!(subscriber.receive(), Err(ReceiveError::ExceedsMaxBorrows { max: 1 })) {
+        return Err("a second borrow was not refused");
+    }
+    drop(first);
+    let second = subscriber.receive().map_err(|_| "receive failed")?.ok_or("no sample")?;
+    if second.sequence != 1 {
+        return Err("the second sample is wrong");
+    }
+    Ok(())
+}
+
 // ---- harness -----------------------------------------------------------------
 
 /// `+= 1` on a word this context alone writes (no read-modify-write needed).
@@ -275,9 +546,12 @@ fn stop(syst: &mut SYST) {
 
 #[exception]
 fn SysTick() {
+    TICKS.store(TICKS.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
     match MODE.load(Ordering::Acquire) {
         MODE_SPSC => spsc_tick(),
         MODE_MPMC => mpmc_tick(),
+        MODE_PUBSUB => pubsub_tick(),
+        MODE_EVENT => event_tick(),
         _ => {}
     }
 }
@@ -294,7 +568,13 @@ pub fn run() -> ! {
         halt()
     };
     let syst = &mut peripherals.SYST;
-    let tests: [(&str, Test); 2] = [("spsc_systick", spsc_systick), ("mpmc_preempt", mpmc_preempt)];
+    let tests: [(&str, Test); 5] = [
+        ("pubsub_isr", pubsub_isr),
+        ("event_wakes_main", event_wakes_main),
+        ("spsc_systick", spsc_systick),
+        ("mpmc_preempt", mpmc_preempt),
+        ("bad_input", bad_input),
+    ];
     let (mut passed, mut failed) = (0, 0);
     for (name, test) in tests {
         match test(syst) {

@@ -3,12 +3,18 @@
 //! own directory (the runner of its `.cargo/config.toml`, under
 //! `timeout 60`); the stage compares the firmware's standard output with the
 //! board's `expected.txt` (exact match after trimming) and fails on a
-//! mismatch or a non-zero exit status.
+//! mismatch or a non-zero exit status. The firmware example
+//! `examples/firmware` runs the same way after the boards.
 //!
-//! `qemu-system-arm` must be on `PATH`. When it is missing and we run as
-//! root, it is installed from bookworm-backports (bookworm's own QEMU 7.2
-//! conflicts with the preinstalled backports `qemu-utils`, see
+//! `qemu-system-arm` (Cortex-M boards) and `qemu-system-riscv32` (the
+//! RISC-V board) must be on `PATH`. When one is missing and we run as
+//! root, both are installed from bookworm-backports (bookworm's own QEMU
+//! 7.2 conflicts with the preinstalled backports `qemu-utils`, see
 //! `TOOLCHAIN.md`); otherwise the stage fails naming the commands.
+//!
+//! Boards: `qemu-m0` (microbit, Cortex-M0, critical-section RMW),
+//! `qemu-m3` (lm3s6965evb, Cortex-M3), `qemu-m33-dual` (mps2-an521, both
+//! Cortex-M33 cores), `qemu-riscv-dual` (virt, two RV32IMAC harts).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,7 +26,10 @@ use crate::{Failure, Result};
 
 /// Rustup targets the board crates need beyond
 /// [`crate::stages::NO_STD_TARGETS`] (installed by the `setup` stage).
-pub const BOARD_TARGETS: &[&str] = &["thumbv7m-none-eabi"];
+pub const BOARD_TARGETS: &[&str] = &["thumbv7m-none-eabi", "thumbv8m.main-none-eabi"];
+
+/// The QEMU programs the boards' runners start.
+const QEMU_PROGRAMS: [&str; 2] = ["qemu-system-arm", "qemu-system-riscv32"];
 
 /// The APT source file for bookworm-backports.
 const BACKPORTS_SOURCES: &str = "/etc/apt/sources.list.d/backports.sources";
@@ -43,8 +52,12 @@ pub fn run() -> Result {
     for board in &boards {
         run_board(board)?;
     }
-    Ok(())
+    // The firmware example runs like a board, so that it keeps working.
+    run_board(&workspace_root().join(FIRMWARE_EXAMPLE))
 }
+
+/// The firmware example (a crate of its own, built like a board).
+const FIRMWARE_EXAMPLE: &str = "examples/firmware";
 
 /// The board directories: `boards/*/` with a `Cargo.toml`, sorted.
 pub(crate) fn boards() -> Result<Vec<PathBuf>> {
@@ -60,11 +73,15 @@ pub(crate) fn boards() -> Result<Vec<PathBuf>> {
 
 /// `cargo run --release` in `board`; its stdout must equal `expected.txt`.
 fn run_board(board: &Path) -> Result {
-    let name = board.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = board
+        .strip_prefix(workspace_root())
+        .unwrap_or(board)
+        .to_string_lossy()
+        .into_owned();
     let expected_path = board.join("expected.txt");
     let expected = fs::read_to_string(&expected_path)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", expected_path.display())))?;
-    println!("$ (cd boards/{name} && cargo run --release)");
+    println!("$ (cd {name} && cargo run --release)");
     let started = Instant::now();
     let output = Command::new("cargo")
         .args(["run", "--release"])
@@ -72,8 +89,9 @@ fn run_board(board: &Path) -> Result {
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| Failure::new(format!("cannot start cargo in boards/{name}: {e}")))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+        .map_err(|e| Failure::new(format!("cannot start cargo in {name}: {e}")))?;
+    // A UART's output reaches us with `\r\n` line ends.
+    let stdout = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
     print!("{stdout}");
     println!("({name}: {:.1} s, {})", started.elapsed().as_secs_f64(), output.status);
     if !output.status.success() {
@@ -95,19 +113,21 @@ fn run_board(board: &Path) -> Result {
     Ok(())
 }
 
-/// Makes sure `qemu-system-arm` is on `PATH`, installing it as root.
+/// Makes sure the QEMU programs are on `PATH`, installing them as root.
 fn ensure_qemu() -> Result {
-    if on_path("qemu-system-arm") {
+    let missing: Vec<&str> = QEMU_PROGRAMS.into_iter().filter(|program| !on_path(program)).collect();
+    if missing.is_empty() {
         return Ok(());
     }
+    let missing = missing.join(" and ");
     let uid = Cmd::new("id").args(["-u"]).read()?;
     if uid.trim() != "0" {
         return Err(Failure::new(format!(
-            "qemu-system-arm is not installed; as root, run\n{}",
+            "{missing} not installed; as root, run\n{}",
             install_commands()
         )));
     }
-    println!("qemu-system-arm is missing: installing it from bookworm-backports");
+    println!("{missing} missing: installing QEMU from bookworm-backports");
     let sources =
         fs::read_to_string(DEBIAN_SOURCES).map_err(|e| Failure::new(format!("cannot read {DEBIAN_SOURCES}: {e}")))?;
     let uri = mirror(&sources).ok_or_else(|| Failure::new(format!("no `URIs:` line in {DEBIAN_SOURCES}")))?;
@@ -118,10 +138,11 @@ fn ensure_qemu() -> Result {
         .args(["install", "-y", "--no-install-recommends", "-t", "bookworm-backports"])
         .args(QEMU_PACKAGES)
         .run()?;
-    if on_path("qemu-system-arm") {
-        Ok(())
-    } else {
-        Err(Failure::new("installed QEMU, but qemu-system-arm is still not on PATH"))
+    match QEMU_PROGRAMS.into_iter().find(|program| !on_path(program)) {
+        None => Ok(()),
+        Some(program) => Err(Failure::new(format!(
+            "installed QEMU, but {program} is still not on PATH"
+        ))),
     }
 }
 

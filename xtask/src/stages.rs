@@ -14,7 +14,7 @@ pub const NO_STD_TARGETS: &[&str] = &[
 ];
 
 /// The `no_std` crates, as `-p` arguments.
-const NO_STD_CRATES: [&str; 4] = ["-p", "iox2-core", "-p", "iox2-platform"];
+const NO_STD_CRATES: [&str; 6] = ["-p", "iox2-core", "-p", "iox2-platform", "-p", "iox2-embedded"];
 
 /// Loom's preemption bound unless `LOOM_MAX_PREEMPTIONS` is already set.
 const LOOM_MAX_PREEMPTIONS: &str = "3";

@@ -14,6 +14,8 @@ type BoardRmw = iox2_platform::rmw::CriticalSectionRmw;
 
 #[path = "../../common/firmware.rs"]
 mod firmware;
+#[path = "../../common/tick.rs"]
+mod tick;
 
 #[entry]
 fn main() -> ! {

@@ -12,6 +12,8 @@ type BoardRmw = iox2_platform::rmw::NativeRmw;
 
 #[path = "../../common/firmware.rs"]
 mod firmware;
+#[path = "../../common/tick.rs"]
+mod tick;
 
 #[entry]
 fn main() -> ! {

@@ -73,6 +73,15 @@ impl<'a, R: Rmw> PoolOwner<'a, R> {
         }
     }
 
+    /// Takes back a reference just taken for a send that failed: clears the
+    /// in-flight bit and the count without freeing (the send still owns the
+    /// chunk and frees it if nobody got it: `free_if_unreferenced`).
+    pub fn undo_reference(&mut self, receiver: u32, chunk: u32) {
+        let _ = self.data.in_flight(receiver).remove_exclusive(chunk);
+        let count = self.data.refcount(chunk);
+        count.store(count.load(Ordering::Relaxed).saturating_sub(1), Ordering::Relaxed);
+    }
+
     /// Drops one reference of `chunk`, freeing it at zero.
     pub fn drop_reference(&mut self, chunk: u32) {
         let count = self.data.refcount(chunk);

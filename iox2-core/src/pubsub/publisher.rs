@@ -266,7 +266,9 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
             if self.push(subscriber, chunk, overflow) {
                 delivery.delivered += 1;
             } else {
-                self.pool.release_reference(subscriber, chunk);
+                // Not freed here: the history or another subscriber may
+                // still take it; `free_if_unreferenced` decides below.
+                self.pool.undo_reference(subscriber, chunk);
                 delivery.discarded += 1;
             }
         }

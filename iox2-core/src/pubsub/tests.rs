@@ -195,6 +195,9 @@ fn a_late_joiner_gets_the_history_and_backpressure_discards() {
         },
         "the history filled the buffer"
     );
+    // The discarded sample went into the history and was never freed:
+    // chunks of values 3 and 4 (buffer, history) and 5 (history) are in use.
+    assert_eq!(publisher.data().free_list().free(), layout.chunks - 3);
     let view = Data::<R>::open(publisher.data().clone_segment(), layout, pub_slot.generation).unwrap();
     let first = subscriber.receive().unwrap().unwrap();
     let second = subscriber.receive().unwrap().unwrap();

@@ -389,7 +389,8 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
             if unsafe { queue.producer_unchecked() }.push(chunk).is_ok() {
                 delivered += 1;
             } else {
-                self.pool.release_reference(server, chunk);
+                // Not freed here: another server may still take it.
+                self.pool.undo_reference(server, chunk);
                 sent.store(0, Ordering::Relaxed);
             }
         }

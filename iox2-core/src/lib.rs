@@ -11,6 +11,8 @@
 //! - [`free_list`]: a pool of chunk indices, handed out first-in first-out;
 //! - [`bitset`]: an atomic bitset;
 //! - [`event`]: event ids a notifier fires and a listener waits for;
+//! - [`blackboard`]: keys fixed at creation, one writer, many readers, each
+//!   value a triple buffer no reader ever waits on;
 //! - [`service`] and [`pubsub`]: service names, and the settings of a
 //!   publish-subscribe service with the sizes they imply.
 //! - [`payload`]: the contract of a payload type ([`payload::ZeroCopySend`],
@@ -27,6 +29,7 @@
 extern crate self as iox2_core;
 
 pub mod bitset;
+pub mod blackboard;
 pub mod error;
 pub mod event;
 pub mod free_list;

@@ -6,7 +6,7 @@
 //! baseline round by round, [`stats`] and [`report`] reduce the samples,
 //! [`table`] prints them and [`csv`] writes `target/bench/<suite>.csv`.
 //! [`pingpong`] is the two-process harness of the cross-process suites.
-//! Suites: [`queues`], [`pubsub`], [`event`].
+//! Suites: [`queues`], [`pubsub`], [`event`], [`reqres`].
 
 mod csv;
 mod event;
@@ -15,6 +15,7 @@ mod pingpong;
 mod pubsub;
 mod queues;
 mod report;
+mod reqres;
 mod rounds;
 mod stats;
 mod table;
@@ -46,13 +47,17 @@ const SUITES: &[Suite] = &[
         name: "event",
         cases: event::CASES,
     },
+    Suite {
+        name: "reqres",
+        cases: reqres::CASES,
+    },
 ];
 
 fn main() -> ExitCode {
     let names: Vec<String> = env::args().skip(1).collect();
     // The cross-process suites start this binary again as their receivers.
     if names.first().map(String::as_str) == Some(pingpong::ROLE_ARG) {
-        return pingpong::receiver_main(&names[1..], &[pubsub::receivers, event::receivers]);
+        return pingpong::receiver_main(&names[1..], &[pubsub::receivers, event::receivers, reqres::receivers]);
     }
     let known: Vec<&str> = SUITES.iter().map(|suite| suite.name).collect();
     if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {

@@ -30,22 +30,17 @@
 //! receiver would leave a blocking wait asleep forever).
 
 mod datagram;
-mod futex;
+pub mod futex;
 mod notify;
-mod watchdog;
 
 use core::time::Duration;
 
 use self::datagram::UdpUnix;
 use self::futex::FutexWords;
 use self::notify::Iox2Event;
-use self::watchdog::Watchdog;
-use crate::pin::{CPUS, pin_or_panic};
-use crate::pingpong::session::warmup;
-use crate::pingpong::{Cacheline, Serve, Session, Spec, Transport, serve};
+use crate::pingpong::{Cacheline, Entry, Serve, Spec, Transport, entry, serve};
 use crate::pubsub::iox2::Iox2;
 use crate::report::Case;
-use crate::rounds::Contender;
 use crate::timer::Timer;
 
 /// Interleaved rounds per case (odd: the median ratio is a measured one).
@@ -93,51 +88,23 @@ pub fn receivers(name: &str, _: &Spec) -> Option<Serve> {
         .map(|(_, serve)| serve)
 }
 
-/// One implementation of a case, its receiver started.
-struct Entry<'a> {
-    /// Runs of `recorded` round trips on the session.
-    contender: Contender<'a>,
-    /// The name the table shows.
-    name: &'static str,
-    /// Recorded round trips per run.
-    recorded: u32,
-}
-
-/// Starts `T`'s receiver for `spec`; shown as `name`, runs of `recorded` round trips.
-fn entry<'a, T: Transport + 'a>(name: &'static str, spec: &Spec, timer: &'a Timer, recorded: u32) -> Entry<'a> {
-    let mut session = Session::<T>::start_or_panic(spec);
-    Entry {
-        contender: Contender::new(name, move || session.run(timer, warmup(recorded), recorded)),
-        name,
-        recorded,
-    }
-}
-
 /// Runs case `name` with `payload`-byte messages (0: bare events): starts
 /// its `entries` (the baseline first) under a watchdog and measures them;
 /// `what` tells what the iox2 side does.
 fn measure<'a>(name: &'static str, payload: usize, what: &str, entries: impl FnOnce(&Spec) -> Vec<Entry<'a>>) -> Case {
-    pin_or_panic(CPUS[0]);
     let spec = Spec {
         payload,
         read: false,
         subscribers: 1,
         tag: format!("{}/event-{name}", std::process::id()),
     };
-    let _watchdog = Watchdog::arm(format!("event/{name}"), CASE_LIMIT);
-    let entries = entries(&spec);
-    let runs: Vec<String> = entries
-        .iter()
-        .map(|entry| format!("{} ({})", entry.recorded, entry.name))
-        .collect();
-    let title = format!(
-        "event/{name}: one-way latency = half a ping-pong round trip between two processes on CPUs 0 and 1; \
-         {what}; {ROUNDS} rounds x {} round trips; ratio = p50 / {}'s (bracketed median)",
-        runs.join(", "),
-        entries.first().map_or("?", |entry| entry.name)
-    );
-    let contenders = entries.into_iter().map(|entry| entry.contender).collect();
-    Case::measure(name, title, payload, ROUNDS, contenders)
+    let title = |runs: &str, baseline: &str| {
+        format!(
+            "event/{name}: one-way latency = half a ping-pong round trip between two processes on CPUs 0 and 1; \
+             {what}; {ROUNDS} rounds x {runs} round trips; ratio = p50 / {baseline}'s (bracketed median)"
+        )
+    };
+    entry::measure("event", name, &spec, ROUNDS, CASE_LIMIT, title, entries)
 }
 
 /// `notify-wake`: blocking listeners against the raw futex and a datagram socket.
@@ -145,9 +112,9 @@ fn notify_wake(timer: &Timer) -> Case {
     let what = "iox2 listeners sleep in blocking_wait_one; futex = one FUTEX_WAKE + one FUTEX_WAIT per hop";
     measure("notify-wake", 0, what, |spec| {
         vec![
-            entry::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
-            entry::<Iox2Wake>(IOX2, spec, timer, WAKE_ROUND_TRIPS),
-            entry::<UdpUnix>(UdpUnix::NAME, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<Iox2Wake>(IOX2, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<UdpUnix>(UdpUnix::NAME, spec, timer, WAKE_ROUND_TRIPS),
         ]
     })
 }
@@ -158,9 +125,9 @@ fn notify_spin(timer: &Timer) -> Case {
     let what = format!("iox2 listeners spin {SPIN_US} µs before sleeping");
     measure("notify-spin", 0, &what, |spec| {
         vec![
-            entry::<Cacheline>(Cacheline::NAME, spec, timer, SPIN_ROUND_TRIPS),
-            entry::<Iox2Spin>(IOX2, spec, timer, SPIN_ROUND_TRIPS),
-            entry::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<Cacheline>(Cacheline::NAME, spec, timer, SPIN_ROUND_TRIPS),
+            Entry::latency::<Iox2Spin>(IOX2, spec, timer, SPIN_ROUND_TRIPS),
+            Entry::latency::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
         ]
     })
 }
@@ -171,8 +138,8 @@ fn pubsub_blocking(timer: &Timer) -> Case {
     let what = "8-byte iox2 samples; subscribers sleep in Subscriber::wait(None) when receive finds nothing";
     measure("pubsub-blocking", 8, what, |spec| {
         vec![
-            entry::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
-            entry::<Iox2Blocking>(IOX2, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<FutexWords>(FutexWords::NAME, spec, timer, WAKE_ROUND_TRIPS),
+            Entry::latency::<Iox2Blocking>(IOX2, spec, timer, WAKE_ROUND_TRIPS),
         ]
     })
 }

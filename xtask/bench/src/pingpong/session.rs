@@ -139,33 +139,47 @@ impl<T: Transport> Session<T> {
         Self::start(spec).unwrap_or_else(|e| panic!("cannot set up {} for case {}: {e}", T::NAME, spec.tag))
     }
 
-    /// One run: `warmup` round trips, then `round_trips` recorded ones, each
-    /// recorded as half the round trip.
-    pub fn run(&mut self, timer: &Timer, warmup: u32, round_trips: u32) -> Run {
-        let total = warmup + round_trips;
+    /// One exchange: tells receiver 0 to answer `answers` pings (and the
+    /// passive receivers to drain meanwhile), lets `drive` send them with
+    /// the pinger, and waits until every receiver is done. [`Session::run`]
+    /// is the timed ping-pong; a suite with another measurement (a stream
+    /// of answers per ping, timed as a whole) drives the pinger itself.
+    pub fn exchange<R>(&mut self, answers: u32, drive: impl FnOnce(&mut T::Pinger) -> R) -> R {
         for receiver in &mut self.passive {
-            receiver.command(Command::Run(total));
+            receiver.command(Command::Run(answers));
         }
-        self.answering.command(Command::Run(total));
-        let mut samples = Vec::with_capacity(round_trips as usize);
-        for trip in 0..total {
-            // Never 0: the floor's words start at 0.
-            self.token = self.token.wrapping_add(1).max(1);
-            let token = self.token;
-            let sent = ticks();
-            self.pinger.ping(token);
-            let echoed = self.pinger.wait_pong();
-            let took = ticks() - sent;
-            assert_eq!(echoed, token, "{}: the pong carries another token", T::NAME);
-            if trip >= warmup {
-                samples.push(took);
-            }
-        }
+        self.answering.command(Command::Run(answers));
+        let outcome = drive(&mut self.pinger);
         self.answering.expect_done();
         for receiver in &mut self.passive {
             receiver.command(Command::Stop);
             receiver.expect_done();
         }
+        outcome
+    }
+
+    /// One run: `warmup` round trips, then `round_trips` recorded ones, each
+    /// recorded as half the round trip.
+    pub fn run(&mut self, timer: &Timer, warmup: u32, round_trips: u32) -> Run {
+        let total = warmup + round_trips;
+        let mut token = self.token;
+        let samples = self.exchange(total, |pinger| {
+            let mut samples = Vec::with_capacity(round_trips as usize);
+            for trip in 0..total {
+                // Never 0: the floor's words start at 0.
+                token = token.wrapping_add(1).max(1);
+                let sent = ticks();
+                pinger.ping(token);
+                let echoed = pinger.wait_pong();
+                let took = ticks() - sent;
+                assert_eq!(echoed, token, "{}: the pong carries another token", T::NAME);
+                if trip >= warmup {
+                    samples.push(took);
+                }
+            }
+            samples
+        });
+        self.token = token;
         Run::Latency(samples.into_iter().map(|ticks| timer.ns(ticks) / 2.0).collect())
     }
 }

@@ -28,7 +28,7 @@
 //! `payload_bytes` tells the sizes apart.
 
 pub mod iox2;
-mod streams;
+pub mod streams;
 
 use self::iox2::Iox2;
 use self::streams::{Pipe, Uds};
@@ -94,7 +94,7 @@ const fn case_name(subscribers: usize, read: bool) -> &'static str {
 }
 
 /// A human-readable byte count.
-fn bytes(n: usize) -> String {
+pub fn bytes(n: usize) -> String {
     match n {
         n if n >= 1 << 20 && n.is_multiple_of(1 << 20) => format!("{} MiB", n >> 20),
         n if n >= 1 << 10 && n.is_multiple_of(1 << 10) => format!("{} KiB", n >> 10),

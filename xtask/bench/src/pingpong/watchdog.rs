@@ -1,7 +1,7 @@
 //! A watchdog for cases whose waits have no timeout: if a receiver dies
 //! while the pinger sleeps in a blocking wait, nothing would wake it, so a
 //! helper thread ends the bench process once a case overruns its limit
-//! (the receivers die with it, see `pingpong::child`).
+//! (the receivers die with it, see `child.rs`).
 
 use core::time::Duration;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};

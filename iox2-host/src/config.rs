@@ -1,12 +1,15 @@
-//! The configuration file (TOML): shared-memory settings, the defaults of a
-//! node, and the default settings of a publish-subscribe service.
+//! The configuration file (TOML): shared-memory settings, node settings,
+//! and the default settings of a new service of every pattern
+//! (publish-subscribe, event, request-response).
 //!
 //! [`Config::load`] searches, in order: `config/iox2.toml` in the current
 //! directory, `$XDG_CONFIG_HOME/iox2/iox2.toml` (or
 //! `$HOME/.config/iox2/iox2.toml` when `XDG_CONFIG_HOME` is unset or empty),
 //! `/etc/iox2/iox2.toml`; the first file that exists is used, else the
 //! built-in defaults. A file that exists but does not parse is an error, not
-//! skipped.
+//! skipped. [`Config::load_from`] takes an explicit path instead (the
+//! `iox2 --config <path>` option), and [`crate::NodeBuilder::config`] hands
+//! a configuration to a node.
 //!
 //! ```
 //! use iox2_host::config::Config;
@@ -17,7 +20,9 @@
 //! ```
 
 use core::fmt;
+use iox2_core::event::{EventQos, NO_EVENT};
 use iox2_core::pubsub::PubSubQos;
+use iox2_core::reqres::ReqResQos;
 use iox2_core::service::QosError;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
@@ -38,10 +43,16 @@ pub struct Config {
     pub node: NodeDefaults,
     /// The default settings of a publish-subscribe service.
     pub publish_subscribe: PubSubDefaults,
+    /// The default settings of an event service.
+    pub event: EventDefaults,
+    /// The default settings of a request-response service.
+    pub request_response: ReqResDefaults,
 }
 
-/// Shared-memory settings (recorded; not yet applied by the platform layer,
-/// whose names are fixed: `/dev/shm/iox2_<name>`).
+/// Shared-memory settings: where the tools ([`crate::inspect`], discovery,
+/// `iox2`) look for services. The platform layer does not apply them yet:
+/// its names are fixed (`/dev/shm/iox2_<name>`), so change them only to
+/// point the tools at another mount of the same objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SharedMemory {
@@ -60,12 +71,16 @@ impl Default for SharedMemory {
     }
 }
 
-/// The defaults of a node.
+/// The settings of a node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NodeDefaults {
     /// The name of a node that is not given one (empty: unnamed).
     pub name: String,
+    /// Whether a new node first reaps the dead nodes of every service on
+    /// the machine, as `iox2 node cleanup` does (default false: services
+    /// reap their dead nodes whenever they are opened or left anyway).
+    pub cleanup_dead_nodes_on_creation: bool,
 }
 
 /// The default settings of a publish-subscribe service: the fields of
@@ -132,6 +147,139 @@ impl From<PubSubDefaults> for PubSubQos {
     }
 }
 
+/// The default settings of an event service: the fields of [`EventQos`],
+/// with iceoryx2's defaults; an event id or deadline left out is "none".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventDefaults {
+    /// Most listeners at once (default 16).
+    pub max_listeners: u32,
+    /// Most notifiers at once (default 16).
+    pub max_notifiers: u32,
+    /// Most nodes attached at once (default 36).
+    pub max_nodes: u32,
+    /// The largest event id (default 255).
+    pub event_id_max: u32,
+    /// The longest allowed time between two notifications, in
+    /// nanoseconds (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_ns: Option<u64>,
+    /// The id fired when a notifier is created (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifier_created_event: Option<u32>,
+    /// The id fired when a notifier is dropped (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifier_dropped_event: Option<u32>,
+    /// The id fired when a notifier's node is found dead (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifier_dead_event: Option<u32>,
+}
+
+impl Default for EventDefaults {
+    fn default() -> Self {
+        Self::from(EventQos::DEFAULT)
+    }
+}
+
+impl From<EventQos> for EventDefaults {
+    fn from(q: EventQos) -> Self {
+        Self {
+            max_listeners: q.max_listeners,
+            max_notifiers: q.max_notifiers,
+            max_nodes: q.max_nodes,
+            event_id_max: q.event_id_max,
+            deadline_ns: (q.deadline_ns != 0).then_some(q.deadline_ns),
+            notifier_created_event: EventQos::optional(q.notifier_created_event),
+            notifier_dropped_event: EventQos::optional(q.notifier_dropped_event),
+            notifier_dead_event: EventQos::optional(q.notifier_dead_event),
+        }
+    }
+}
+
+impl From<EventDefaults> for EventQos {
+    fn from(d: EventDefaults) -> Self {
+        Self {
+            max_listeners: d.max_listeners,
+            max_notifiers: d.max_notifiers,
+            max_nodes: d.max_nodes,
+            event_id_max: d.event_id_max,
+            deadline_ns: d.deadline_ns.unwrap_or(0),
+            notifier_created_event: d.notifier_created_event.unwrap_or(NO_EVENT),
+            notifier_dropped_event: d.notifier_dropped_event.unwrap_or(NO_EVENT),
+            notifier_dead_event: d.notifier_dead_event.unwrap_or(NO_EVENT),
+        }
+    }
+}
+
+/// The default settings of a request-response service: the fields of
+/// [`ReqResQos`], with iceoryx2's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReqResDefaults {
+    /// Most clients at once (default 8).
+    pub max_clients: u32,
+    /// Most servers at once (default 2).
+    pub max_servers: u32,
+    /// Most nodes attached at once (default 20).
+    pub max_nodes: u32,
+    /// Requests one client may have open at once (default 4).
+    pub max_active_requests: u32,
+    /// Responses a server may queue per request (default 2).
+    pub response_buffer: u32,
+    /// Requests a client may have loaned at once (default 2).
+    pub max_loaned_requests: u32,
+    /// Responses a client may hold at once (default 2).
+    pub max_borrowed_responses: u32,
+    /// Responses a server may have loaned at once (default 2).
+    pub max_loaned_responses: u32,
+    /// Whether a full response buffer drops its oldest response (default
+    /// true) or the server's send fails.
+    pub safe_overflow: bool,
+    /// Whether a request is handed to the server even when its client
+    /// stopped waiting first (default true).
+    pub fire_and_forget: bool,
+}
+
+impl Default for ReqResDefaults {
+    fn default() -> Self {
+        Self::from(ReqResQos::DEFAULT)
+    }
+}
+
+impl From<ReqResQos> for ReqResDefaults {
+    fn from(q: ReqResQos) -> Self {
+        Self {
+            max_clients: q.max_clients,
+            max_servers: q.max_servers,
+            max_nodes: q.max_nodes,
+            max_active_requests: q.max_active_requests,
+            response_buffer: q.response_buffer,
+            max_loaned_requests: q.max_loaned_requests,
+            max_borrowed_responses: q.max_borrowed_responses,
+            max_loaned_responses: q.max_loaned_responses,
+            safe_overflow: q.safe_overflow,
+            fire_and_forget: q.fire_and_forget,
+        }
+    }
+}
+
+impl From<ReqResDefaults> for ReqResQos {
+    fn from(d: ReqResDefaults) -> Self {
+        Self {
+            max_clients: d.max_clients,
+            max_servers: d.max_servers,
+            max_nodes: d.max_nodes,
+            max_active_requests: d.max_active_requests,
+            response_buffer: d.response_buffer,
+            max_loaned_requests: d.max_loaned_requests,
+            max_borrowed_responses: d.max_borrowed_responses,
+            max_loaned_responses: d.max_loaned_responses,
+            safe_overflow: d.safe_overflow,
+            fire_and_forget: d.fire_and_forget,
+        }
+    }
+}
+
 /// Where a loaded configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigSource {
@@ -174,10 +322,12 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
-    /// The file parses, but its publish-subscribe defaults are refused.
+    /// The file parses, but the defaults of one pattern are refused.
     Invalid {
         /// The file.
         path: PathBuf,
+        /// The table concerned (`publish_subscribe`, `event`, ...).
+        table: &'static str,
         /// Why.
         reason: QosError,
     },
@@ -215,8 +365,8 @@ impl fmt::Display for ConfigError {
                 }
                 write!(f, ": {message}")
             }
-            Self::Invalid { path, reason } => {
-                write!(f, "{}: invalid [publish_subscribe] settings: {reason}", path.display())
+            Self::Invalid { path, table, reason } => {
+                write!(f, "{}: invalid [{table}] settings: {reason}", path.display())
             }
         }
     }
@@ -241,6 +391,32 @@ impl Config {
     /// The default settings of a publish-subscribe service as core QoS.
     pub fn pubsub_qos(&self) -> PubSubQos {
         self.publish_subscribe.into()
+    }
+
+    /// The default settings of an event service as core QoS.
+    pub fn event_qos(&self) -> EventQos {
+        self.event.into()
+    }
+
+    /// The default settings of a request-response service as core QoS.
+    pub fn reqres_qos(&self) -> ReqResQos {
+        self.request_response.into()
+    }
+
+    /// Checks the defaults of every pattern, naming the first table refused.
+    fn check(&self) -> Result<(), (&'static str, QosError)> {
+        self.pubsub_qos().check().map_err(|e| ("publish_subscribe", e))?;
+        self.event_qos().check().map_err(|e| ("event", e))?;
+        self.reqres_qos().check().map_err(|e| ("request_response", e))
+    }
+
+    /// Loads the file at `explicit` if one is given (it must exist), else
+    /// searches the standard places like [`Config::load`].
+    pub fn load_from(explicit: Option<&Path>) -> Result<(Self, ConfigSource), ConfigError> {
+        match explicit {
+            Some(path) => Ok((Self::from_path(path)?, ConfigSource::File(path.to_path_buf()))),
+            None => Self::load(),
+        }
     }
 
     /// Searches the standard places (see the module docs) and loads the
@@ -287,8 +463,9 @@ impl Config {
     pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let config: Self = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
-        config.pubsub_qos().check().map_err(|reason| ConfigError::Invalid {
+        config.check().map_err(|(table, reason)| ConfigError::Invalid {
             path: path.to_path_buf(),
+            table,
             reason,
         })?;
         Ok(config)
@@ -298,18 +475,26 @@ impl Config {
     /// writes it; parsing it gives `self` back.
     pub fn to_commented_toml(&self) -> String {
         let q = &self.publish_subscribe;
+        let e = &self.event;
+        let r = &self.request_response;
         let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
+        // A setting that is "none" is written commented out, with an example.
+        let optional = |key: &str, value: Option<u64>, example: u64| match value {
+            Some(value) => format!("{key} = {value}"),
+            None => format!("# {key} = {example}"),
+        };
         format!(
             "\
 # iox2 configuration.
 #
 # Searched, first found wins: config/iox2.toml (current directory),
 # $XDG_CONFIG_HOME/iox2/iox2.toml (or $HOME/.config/iox2/iox2.toml),
-# /etc/iox2/iox2.toml; else the built-in defaults. Every key is optional;
-# an unknown key is an error.
+# /etc/iox2/iox2.toml; else the built-in defaults. `iox2 --config <path>`
+# and `NodeBuilder::config` take an explicit file instead. Every key is
+# optional; an unknown key is an error.
 
 [shared_memory]
-# The directory shared-memory objects appear in.
+# The directory shared-memory objects appear in (where the tools look).
 root = {root}
 # The prefix of every shared-memory object's name.
 prefix = {prefix}
@@ -317,6 +502,9 @@ prefix = {prefix}
 [node]
 # The name of a node that is not given one (empty: unnamed).
 name = {name}
+# Whether a new node first reaps the dead nodes of every service, as
+# `iox2 node cleanup` does.
+cleanup_dead_nodes_on_creation = {cleanup}
 
 [publish_subscribe]
 # Default settings of a new publish-subscribe service (iceoryx2's defaults).
@@ -338,10 +526,53 @@ max_borrowed = {max_borrowed}
 safe_overflow = {safe_overflow}
 # For slice payloads, the most elements per sample.
 max_slice_len = {max_slice_len}
+
+[event]
+# Default settings of a new event service (iceoryx2's defaults).
+# Most listeners at once.
+max_listeners = {max_listeners}
+# Most notifiers at once.
+max_notifiers = {max_notifiers}
+# Most nodes attached to the service at once.
+max_nodes = {event_max_nodes}
+# The largest event id.
+event_id_max = {event_id_max}
+# The longest allowed time between two notifications, in nanoseconds
+# (left out: no deadline).
+{deadline}
+# Event ids fired when a notifier is created, dropped, or found dead
+# (left out: none).
+{created}
+{dropped}
+{dead}
+
+[request_response]
+# Default settings of a new request-response service (iceoryx2's defaults).
+# Most clients at once.
+max_clients = {max_clients}
+# Most servers at once.
+max_servers = {max_servers}
+# Most nodes attached to the service at once.
+max_nodes = {reqres_max_nodes}
+# Requests one client may have open at once.
+max_active_requests = {max_active_requests}
+# Responses a server may queue per request.
+response_buffer = {response_buffer}
+# Requests a client may have loaned and not yet sent.
+max_loaned_requests = {max_loaned_requests}
+# Responses a client may hold at once.
+max_borrowed_responses = {max_borrowed_responses}
+# Responses a server may have loaned and not yet sent.
+max_loaned_responses = {max_loaned_responses}
+# true: a full response buffer drops its oldest response; false: the send fails.
+safe_overflow = {reqres_safe_overflow}
+# true: a request is handed to the server even when its client stopped waiting.
+fire_and_forget = {fire_and_forget}
 ",
             root = quote(&self.shared_memory.root.to_string_lossy()),
             prefix = quote(&self.shared_memory.prefix),
             name = quote(&self.node.name),
+            cleanup = self.node.cleanup_dead_nodes_on_creation,
             max_publishers = q.max_publishers,
             max_subscribers = q.max_subscribers,
             max_nodes = q.max_nodes,
@@ -351,6 +582,24 @@ max_slice_len = {max_slice_len}
             max_borrowed = q.max_borrowed,
             safe_overflow = q.safe_overflow,
             max_slice_len = q.max_slice_len,
+            max_listeners = e.max_listeners,
+            max_notifiers = e.max_notifiers,
+            event_max_nodes = e.max_nodes,
+            event_id_max = e.event_id_max,
+            deadline = optional("deadline_ns", e.deadline_ns, 500_000_000),
+            created = optional("notifier_created_event", e.notifier_created_event.map(u64::from), 1),
+            dropped = optional("notifier_dropped_event", e.notifier_dropped_event.map(u64::from), 2),
+            dead = optional("notifier_dead_event", e.notifier_dead_event.map(u64::from), 3),
+            max_clients = r.max_clients,
+            max_servers = r.max_servers,
+            reqres_max_nodes = r.max_nodes,
+            max_active_requests = r.max_active_requests,
+            response_buffer = r.response_buffer,
+            max_loaned_requests = r.max_loaned_requests,
+            max_borrowed_responses = r.max_borrowed_responses,
+            max_loaned_responses = r.max_loaned_responses,
+            reqres_safe_overflow = r.safe_overflow,
+            fire_and_forget = r.fire_and_forget,
         )
     }
 }

@@ -310,3 +310,178 @@ impl fmt::Display for ServerSendError {
 }
 
 impl core::error::Error for ServerSendError {}
+
+/// Why a blackboard could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlackboardCreateError {
+    /// No key was added: a blackboard has at least one.
+    NoEntries,
+    /// A key was added twice; `index` is the position of the second `add`.
+    DuplicateKey {
+        /// The position (from 0) of the `add` that repeated a key.
+        index: usize,
+    },
+    /// The service could not be created (it exists, a setting is invalid,
+    /// the region failed, ...).
+    Service(ServiceError),
+}
+
+impl fmt::Display for BlackboardCreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoEntries => write!(f, "a blackboard needs at least one key"),
+            Self::DuplicateKey { index } => write!(f, "key number {index} was added before"),
+            Self::Service(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for BlackboardCreateError {}
+
+/// Why a blackboard could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlackboardOpenError {
+    /// The service could not be opened (missing, another key type or
+    /// pattern, fewer readers than asked for, ...).
+    Service(ServiceError),
+    /// The service's table of entries is corrupted.
+    Entries(iox2_core::blackboard::CorruptedEntry),
+}
+
+impl fmt::Display for BlackboardOpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Service(e) => write!(f, "{e}"),
+            Self::Entries(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for BlackboardOpenError {}
+
+/// Why the tools' read-only view of a service or node could not be made
+/// (`inspect.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspectError {
+    /// The shared-memory directory could not be listed (`errno`).
+    List {
+        /// The OS error.
+        errno: i32,
+    },
+    /// The service name is invalid.
+    Name(ServiceNameError),
+    /// No service of that name exists.
+    NoSuchService,
+    /// The control segment could not be opened (missing, no permission, ...).
+    Region(RegionError),
+    /// The control segment is shorter than a header.
+    NoHeader {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The header names no pattern iox2 writes.
+    UnknownPattern,
+    /// The header is not ready, not iox2's, of another version, or its
+    /// settings, types or length are corrupted.
+    Header(ServiceOpenError),
+}
+
+impl fmt::Display for InspectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::List { errno } => write!(
+                f,
+                "cannot list the shared-memory directory: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+            Self::Name(e) => write!(f, "invalid service name: {e}"),
+            Self::NoSuchService => write!(f, "no such service"),
+            Self::Region(RegionError::PermissionDenied) => {
+                write!(f, "no permission to read the service's control segment")
+            }
+            Self::Region(e) => write!(f, "cannot open the service's control segment: {e}"),
+            Self::NoHeader { len } => write!(f, "the control segment has {len} bytes: no complete header"),
+            Self::UnknownPattern => write!(f, "the header names no known pattern"),
+            Self::Header(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for InspectError {}
+
+/// Why a [`crate::RawSubscriber`] could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawSubscriberCreateError {
+    /// The service could not be opened (missing, another pattern, no
+    /// permission, corrupted, every node slot taken, ...).
+    Service(ServiceError),
+    /// The subscriber could not be created (every subscriber slot taken).
+    Port(PortCreateError),
+}
+
+impl fmt::Display for RawSubscriberCreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Service(e) => write!(f, "{e}"),
+            Self::Port(e) => write!(f, "cannot create a subscriber: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for RawSubscriberCreateError {}
+
+/// Why the discovery service or its client failed (`discovery.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscoveryError {
+    /// No discovery service runs (its services or its server are missing).
+    NotRunning,
+    /// Another discovery service runs (it holds the one publisher or server).
+    AlreadyRunning,
+    /// A discovery service could not be created or opened.
+    Service(ServiceError),
+    /// A port of a discovery service could not be created.
+    Port(PortCreateError),
+    /// The services could not be listed.
+    Inspect(InspectError),
+    /// A change could not be published.
+    Publish(SendError),
+    /// The snapshot request could not be sent.
+    Request(ClientSendError),
+    /// Receiving the snapshot failed (or a signal interrupted it).
+    Response(crate::reqres::ClientReceiveError),
+    /// Receiving a snapshot request failed.
+    RequestReceive(iox2_core::reqres::RequestReceiveError),
+    /// Receiving a change failed.
+    Receive(iox2_core::pubsub::ReceiveError),
+    /// The snapshot did not come in time.
+    Timeout,
+    /// The snapshot ended before its last response, or out of order.
+    Incomplete,
+    /// The platform's wait failed.
+    Wait(WaitError),
+    /// SIGINT/SIGTERM could not be caught (`errno`).
+    Signal(i32),
+}
+
+impl fmt::Display for DiscoveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotRunning => write!(f, "no discovery service runs (start one with `iox2 service discovery`)"),
+            Self::AlreadyRunning => write!(f, "another discovery service runs"),
+            Self::Service(e) => write!(f, "discovery service: {e}"),
+            Self::Port(e) => write!(f, "discovery port: {e}"),
+            Self::Inspect(e) => write!(f, "cannot list the services: {e}"),
+            Self::Publish(e) => write!(f, "cannot publish a change: {e}"),
+            Self::Request(e) => write!(f, "cannot request a snapshot: {e}"),
+            Self::Response(e) => write!(f, "cannot receive the snapshot: {e}"),
+            Self::RequestReceive(e) => write!(f, "cannot receive a snapshot request: {e}"),
+            Self::Receive(e) => write!(f, "cannot receive a change: {e}"),
+            Self::Timeout => write!(f, "the snapshot did not come in time"),
+            Self::Incomplete => write!(f, "the snapshot ended before its last service"),
+            Self::Wait(e) => write!(f, "the wait failed: {e}"),
+            Self::Signal(errno) => write!(f, "cannot catch SIGINT/SIGTERM (OS error {errno})"),
+        }
+    }
+}
+
+impl core::error::Error for DiscoveryError {}

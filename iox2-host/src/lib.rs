@@ -18,26 +18,38 @@
 //! # }
 //! ```
 
+mod blackboard;
+mod cleanup;
 pub mod config;
+pub mod discovery;
 mod error;
+pub mod inspect;
 mod listener;
 mod lock;
 mod node;
+pub mod node_record;
 mod notifier;
 mod payload;
 mod pool_region;
 mod publisher;
+mod raw;
 mod reqres;
 mod sample;
 mod service;
 mod subscriber;
+mod untyped;
 mod waitset;
 
+pub use blackboard::{Reader, ReaderBuilder, ReaderEntry, Writer, WriterBuilder, WriterEntry};
+pub use cleanup::{CleanupReport, ReapedNode, ServiceCleanup};
+pub use error::{BlackboardCreateError, BlackboardOpenError};
 pub use error::{
     ClientSendError, ListenerWaitError, NodeCreateError, NotifyError, PortCreateError, SendError, ServerSendError,
     ServiceError,
 };
+pub use error::{DiscoveryError, InspectError, RawSubscriberCreateError};
 pub use iox2_core as core;
+pub use iox2_core::blackboard::{EntryError, EntryReadError, EntryValue};
 pub use iox2_core::event::EventId;
 pub use iox2_platform as platform;
 pub use listener::{Listener, ListenerBuilder};
@@ -46,11 +58,13 @@ pub use node::{Node, NodeBuilder};
 pub use notifier::{Notifier, NotifierBuilder};
 pub use payload::Payload;
 pub use publisher::{Publisher, PublisherBuilder};
+pub use raw::RawSubscriber;
 pub use reqres::{
     ActiveRequest, Client, ClientBuilder, ClientReceiveError, Loan, LoanOwner, LoanUninit, PendingResponse, RequestMut,
     RequestMutUninit, RequestResult, Response, ResponseMutUninit, ResponseResult, Server, ServerBuilder,
 };
 pub use sample::{Sample, SampleMut, SampleMutUninit};
+pub use service::{BlackboardCreator, BlackboardOpener, BlackboardService};
 pub use service::{
     EventBuilder, EventService, PubSubBuilder, PubSubService, ReqResBuilder, ReqResService, ServiceBuilder,
 };
@@ -62,6 +76,8 @@ pub use waitset::{
 
 /// What a host program needs in scope.
 pub mod prelude {
+    pub use crate::{ActiveRequest, Client, PendingResponse, ReqResService, Server};
+    pub use crate::{BlackboardService, EntryValue, Reader, Writer};
     pub use crate::{
         CallbackProgression, EventId, EventService, Listener, Node, NodeBuilder, Notifier, PubSubService, Publisher,
         Sample, SampleMut, SampleMutUninit, Subscriber, WaitSet, WaitSetBuilder, WaitSetRunResult,

@@ -1,11 +1,14 @@
-//! The configuration file: search order, defaults, and errors that name
-//! the file, the line and the key.
+//! The configuration file: search order, an explicit path, the defaults of
+//! every pattern and of nodes, and errors that name the file, the line and
+//! the key (or the table of refused settings).
 //!
 //! The lookup roots are passed explicitly (`search_paths`), so no test
 //! touches the process environment and they may run in parallel.
 
 use iox2_host::config::{Config, ConfigError, ConfigSource, search_paths, user_path};
+use iox2_host::core::event::EventQos;
 use iox2_host::core::pubsub::PubSubQos;
+use iox2_host::core::reqres::ReqResQos;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -145,4 +148,94 @@ fn generated_file_parses_to_the_defaults() {
         Config::from_toml_str(&custom.to_commented_toml(), "gen.toml").unwrap(),
         custom
     );
+}
+
+#[test]
+fn every_pattern_has_defaults_and_they_are_iceoryx2s() {
+    let config = Config::default();
+    assert_eq!(config.event_qos(), EventQos::DEFAULT);
+    assert_eq!(config.reqres_qos(), ReqResQos::DEFAULT);
+    assert!(!config.node.cleanup_dead_nodes_on_creation);
+    let text = "[event]\nmax_listeners = 4\ndeadline_ns = 250000000\nnotifier_dead_event = 9\n\
+                [request_response]\nmax_servers = 1\nsafe_overflow = false\n\
+                [node]\ncleanup_dead_nodes_on_creation = true\n";
+    let config = Config::from_toml_str(text, "p.toml").unwrap();
+    let event = config.event_qos();
+    assert_eq!((event.max_listeners, event.max_notifiers), (4, 16));
+    assert_eq!(event.deadline(), Some(core::time::Duration::from_millis(250)));
+    assert_eq!(event.notifier_dead_event, 9);
+    assert_eq!(event.notifier_created_event, EventQos::DEFAULT.notifier_created_event);
+    let reqres = config.reqres_qos();
+    assert_eq!(
+        (reqres.max_servers, reqres.max_clients, reqres.safe_overflow),
+        (1, 8, false)
+    );
+    assert!(config.node.cleanup_dead_nodes_on_creation);
+    // The generated file writes the set ids and deadline, and comments out the rest.
+    let generated = config.to_commented_toml();
+    assert!(generated.contains("\nnotifier_dead_event = 9\n"), "{generated}");
+    assert!(generated.contains("\n# notifier_created_event = "), "{generated}");
+    assert_eq!(Config::from_toml_str(&generated, "gen.toml").unwrap(), config);
+}
+
+#[test]
+fn refused_defaults_name_their_table() {
+    let error = Config::from_toml_str("[event]\nmax_listeners = 0\n", "e.toml").unwrap_err();
+    assert!(
+        matches!(error, ConfigError::Invalid { table: "event", .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().starts_with("e.toml: invalid [event] settings:"),
+        "{error}"
+    );
+    let error = Config::from_toml_str("[request_response]\nmax_clients = 0\n", "r.toml").unwrap_err();
+    assert!(error.to_string().contains("[request_response]"), "{error}");
+    let error = Config::from_toml_str("[request_response]\n\nfire_and_forget = \"yes\"\n", "t.toml").unwrap_err();
+    assert!(
+        error.to_string().starts_with("t.toml:3:") && error.to_string().contains("request_response.fire_and_forget"),
+        "{error}"
+    );
+    let error = Config::from_toml_str("[node]\ncleanup = true\n", "n.toml").unwrap_err();
+    assert!(error.to_string().contains("node.cleanup"), "{error}");
+}
+
+#[test]
+fn an_explicit_path_is_used_instead_of_the_search() {
+    let dir = scratch("explicit");
+    let path = dir.join("mine.toml");
+    write(&path, &history_file(2));
+    let (config, source) = Config::load_from(Some(&path)).unwrap();
+    assert_eq!(config.publish_subscribe.history, 2);
+    assert_eq!(source, ConfigSource::File(path.clone()));
+    let missing = dir.join("missing.toml");
+    let error = Config::load_from(Some(&missing)).unwrap_err();
+    assert!(
+        matches!(error, ConfigError::Io { .. }),
+        "an explicit file must exist: {error:?}"
+    );
+    assert_eq!(error.path(), missing);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_node_takes_its_settings_from_the_config_it_is_given() {
+    use iox2_host::prelude::*;
+    let config = Config::from_toml_str("[node]\nname = \"from-config\"\n", "node.toml").unwrap();
+    let node = NodeBuilder::new().config(&config).create::<Linux>().unwrap();
+    assert_eq!(node.name(), "from-config");
+    assert_eq!(node.config(), &config);
+    let named = NodeBuilder::new()
+        .name("explicit")
+        .unwrap()
+        .config(&config)
+        .create::<Linux>()
+        .unwrap();
+    assert_eq!(named.name(), "explicit", "an explicit name wins");
+    assert_eq!(NodeBuilder::new().create::<Linux>().unwrap().name(), "");
+    let bad = Config::from_toml_str("[node]\nname = \"no spaces\"\n", "bad.toml").unwrap();
+    assert!(matches!(
+        NodeBuilder::new().config(&bad).create::<Linux>().unwrap_err(),
+        iox2_host::NodeCreateError::Name(_)
+    ));
 }

@@ -190,14 +190,18 @@ fn a_cancel_reaches_the_server_and_stale_responses_are_never_delivered() {
     respond(&mut s, &next).unwrap();
     let mut delivered = 0;
     while let Some(response) = c.receive(second, tags(&server_pools)).unwrap() {
-        assert_eq!(tags(&server_pools)(response.server, response.chunk), Some(tag(second.request, second.generation)));
+        assert_eq!(
+            tags(&server_pools)(response.server, response.chunk),
+            Some(tag(second.request, second.generation))
+        );
         c.release(response);
         delivered += 1;
     }
     assert_eq!(delivered, 1, "only the response to the current request");
     let returned = control.response_returns(c.slot().index, s.slot().index);
     // SAFETY: as above, for the return queue's consumer.
-    assert!(!unsafe { returned.consumer_unchecked() }.is_empty(), "the stale one went back");
+    let consumer = unsafe { returned.consumer_unchecked() };
+    assert!(!consumer.is_empty(), "the stale one went back");
 }
 
 #[test]
@@ -214,7 +218,10 @@ fn limits_and_missing_servers_get_typed_errors() {
     );
     c.cancel(ids[0]);
     // Cancelled, but the server has not ended it: the slot stays taken.
-    assert!(matches!(send(&mut c), Err(RequestSendError::ExceedsMaxActiveRequests { .. })));
+    assert!(matches!(
+        send(&mut c),
+        Err(RequestSendError::ExceedsMaxActiveRequests { .. })
+    ));
     let client_pools = [(c.slot().index, *c.data())];
     // Fire and forget: the cancelled request is still handed over.
     let first = s.receive(tags(&client_pools)).unwrap().unwrap();

@@ -1,10 +1,12 @@
-//! `iox2`: the command-line client of iox2 — show and generate the
-//! configuration, list the services on this machine.
+//! `iox2`: the command-line client of iox2 — inspect and clean up the
+//! nodes and services on this machine, watch a service, run service
+//! discovery, show and generate the configuration.
 //!
 //! ```text
-//! iox2 [-f ron|json|yaml] config show [system|current]
-//! iox2 [-f ron|json|yaml] config generate [local|global] [--force]
-//! iox2 [-f ron|json|yaml] service list
+//! iox2 [-f ron|json|yaml] [-c <config.toml>] <command>
+//!   node list | details <id|name> | cleanup [<id|name>...]
+//!   service list | details <name> | discovery [--snapshot] | hz <name> | echo <name> [--fields SPEC]
+//!   config show [system|current] | generate [local|global] [--force]
 //! ```
 
 mod cli;

@@ -10,7 +10,7 @@ use crate::node::NodeInner;
 use crate::notifier::NotifierBuilder;
 use core::marker::PhantomData;
 use core::time::Duration;
-use iox2_core::event::{EventControl, EventId, EventQos, NO_EVENT, event_layout};
+use iox2_core::event::{EventControl, EventId, EventQos, event_layout};
 use iox2_core::payload::TypeDescriptor;
 use iox2_core::segment::Segment;
 use iox2_core::service::{Header, HeaderContent, PortKind, QosError, Registry, ServiceName, SlotId};
@@ -98,25 +98,26 @@ impl<P: HostPlatform> EventBuilder<P> {
     }
 
     fn qos_to_create(&self) -> Result<EventQos, ServiceError> {
-        let d = EventQos::DEFAULT;
+        // The node's configuration holds the defaults.
+        let d = self.node.config.event_qos();
         let r = self.requested;
         let deadline_ns = match r.deadline {
-            None => 0,
+            None => d.deadline_ns,
             Some(Duration::ZERO) => return Err(ServiceError::Qos(QosError::Zero("deadline"))),
             Some(deadline) => {
                 u64::try_from(deadline.as_nanos()).map_err(|_| ServiceError::Qos(QosError::TooLarge("deadline")))?
             }
         };
-        let id = |id: Option<EventId>| id.map_or(NO_EVENT, EventId::as_value);
+        let id = |id: Option<EventId>, default: u32| id.map_or(default, EventId::as_value);
         let qos = EventQos {
             max_listeners: r.max_listeners.unwrap_or(d.max_listeners),
             max_notifiers: r.max_notifiers.unwrap_or(d.max_notifiers),
             max_nodes: r.max_nodes.unwrap_or(d.max_nodes),
             event_id_max: r.event_id_max.unwrap_or(d.event_id_max),
             deadline_ns,
-            notifier_created_event: id(r.notifier_created_event),
-            notifier_dropped_event: id(r.notifier_dropped_event),
-            notifier_dead_event: id(r.notifier_dead_event),
+            notifier_created_event: id(r.notifier_created_event, d.notifier_created_event),
+            notifier_dropped_event: id(r.notifier_dropped_event, d.notifier_dropped_event),
+            notifier_dead_event: id(r.notifier_dead_event, d.notifier_dead_event),
         };
         qos.check().map_err(ServiceError::Qos)?;
         Ok(qos)

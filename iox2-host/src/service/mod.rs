@@ -9,16 +9,18 @@
 //! while the lock is held was abandoned by a creator that died: it is
 //! removed and created anew.
 
+mod blackboard;
 mod event;
 mod pubsub;
 mod reqres;
 
-pub(crate) use event::EventInner;
+pub use blackboard::{BlackboardCreator, BlackboardOpener, BlackboardService};
 pub use event::{EventBuilder, EventService};
+pub(crate) use event::{EventInner, EventShared};
 pub use pubsub::{PubSubBuilder, PubSubService};
-pub(crate) use pubsub::{PubSubInner, data_region_name};
+pub(crate) use pubsub::{PubSubInner, PubSubShared, data_region_name};
 pub use reqres::{ReqResBuilder, ReqResService};
-pub(crate) use reqres::{ReqResInner, pool_region_name};
+pub(crate) use reqres::{ReqResInner, ReqResShared, pool_region_name};
 
 use crate::error::ServiceError;
 use crate::lock::{HostPlatform, ServiceLock};
@@ -63,6 +65,23 @@ impl<P: HostPlatform> ServiceBuilder<P> {
     /// An event service.
     pub fn event(self) -> EventBuilder<P> {
         EventBuilder::new(self.node, self.name)
+    }
+
+    /// Creates a blackboard whose keys are `K`s: add each key with its
+    /// default value ([`BlackboardCreator::add`]), then create it.
+    pub fn blackboard_creator<K>(self) -> BlackboardCreator<P, K>
+    where
+        K: ZeroCopySend + Copy + Eq + fmt::Debug + 'static,
+    {
+        BlackboardCreator::new(self.node, self.name)
+    }
+
+    /// Opens an existing blackboard whose keys are `K`s.
+    pub fn blackboard_opener<K>(self) -> BlackboardOpener<P, K>
+    where
+        K: ZeroCopySend + Copy + Eq + fmt::Debug + 'static,
+    {
+        BlackboardOpener::new(self.node, self.name)
     }
 
     /// A request-response service: clients send requests of `Req`, servers
@@ -301,6 +320,7 @@ impl<P: HostPlatform, S: Pattern<P>> ServiceInner<P, S> {
                 reaped += 1;
             }
             let _ = P::Liveness::remove_stale(&token);
+            let _ = crate::node_record::NodeRecord::remove::<P>(record.id);
         }
         reaped
     }

@@ -116,7 +116,9 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
     }
 
     fn qos_to_create(&self) -> PubSubQos {
-        let d = PubSubQos::DEFAULT;
+        // The node's configuration holds the defaults (iceoryx2's unless a
+        // config file says otherwise).
+        let d = self.node.config.pubsub_qos();
         let r = self.requested;
         PubSubQos {
             max_publishers: r.max_publishers.unwrap_or(d.max_publishers),

@@ -131,7 +131,8 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
     }
 
     fn qos_to_create(&self) -> ReqResQos {
-        let d = ReqResQos::DEFAULT;
+        // The node's configuration holds the defaults.
+        let d = self.node.config.reqres_qos();
         let r = self.requested;
         ReqResQos {
             max_clients: r.max_clients.unwrap_or(d.max_clients),

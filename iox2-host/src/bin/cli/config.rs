@@ -1,7 +1,9 @@
-//! `iox2 config show|generate`.
+//! `iox2 config show|generate`: the configuration in force (the
+//! `--config` file, or the first found) or the built-in one, and a
+//! commented file of the defaults.
 
-use super::CliError;
-use super::output::{Format, emit};
+use super::output::emit;
+use super::{CliError, Context};
 use clap::{Subcommand, ValueEnum};
 use iox2_host::config::{Config, ConfigSource, LOCAL_PATH, user_path_from_env};
 use serde::Serialize;
@@ -11,7 +13,8 @@ use std::path::PathBuf;
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigCommand {
     /// Show the configuration: the built-in defaults (`system`) or the one
-    /// in effect here (`current`, the default), with the file it came from.
+    /// in effect here (`current`, the default: the `--config` file, or the
+    /// first file found), with the file it came from.
     Show {
         #[arg(value_enum, default_value_t = Which::Current)]
         which: Which,
@@ -58,12 +61,13 @@ struct Generated {
     written: PathBuf,
 }
 
-pub(crate) fn run(command: ConfigCommand, format: Option<Format>) -> Result<(), CliError> {
+pub(crate) fn run(command: ConfigCommand, context: &Context) -> Result<(), CliError> {
+    let format = context.format;
     match command {
         ConfigCommand::Show { which } => {
             let (config, source) = match which {
                 Which::System => (Config::system(), ConfigSource::Defaults),
-                Which::Current => Config::load()?,
+                Which::Current => context.config()?,
             };
             let shown = Shown {
                 source: source.to_string(),

@@ -319,9 +319,7 @@ fn subscribe(
     let started = Instant::now();
     loop {
         match client.send_copy(filter) {
-            Err(ClientSendError::Send(RequestSendError::ServerNotReady))
-                if started.elapsed() < READING_TIMEOUT =>
-            {
+            Err(ClientSendError::Send(RequestSendError::ServerNotReady)) if started.elapsed() < READING_TIMEOUT => {
                 thread::sleep(PERIOD);
             }
             sent => return Ok(sent?),

@@ -9,8 +9,8 @@ mod publisher;
 mod qos;
 mod subscriber;
 
-pub use control::{Control, pack_connection};
 pub use crate::pool::{CHUNK_HEADER, ChunkContent, ChunkHeader, Data, DataLayout, DataOpenError};
+pub use control::{Control, pack_connection};
 pub use layout::{ControlLayout, control_layout, data_layout};
 pub use publisher::{Backpressure, Delivery, LoanError, PublisherPort};
 pub use qos::PubSubQos;

@@ -14,8 +14,8 @@
 //! returned twice, is ignored and counted as a protocol violation.
 
 use super::control::{Control, DETACHED, pack_connection};
-use crate::service::handshake::wake_if_sleeping;
 use crate::pool::{ChunkHeader, Data, PoolOwner};
+use crate::service::handshake::wake_if_sleeping;
 use crate::service::{PortKind, SlotId, SlotState};
 use crate::sync::{Ordering, fence};
 use core::fmt;

@@ -167,7 +167,10 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// The server generation connected in slot `server`, if the connection
     /// is ours and ready (we reset it for that server).
     pub fn connected(&self, server: u32) -> Option<u32> {
-        let ready = self.control.client_ready(self.slot.index, server).load(Ordering::Relaxed);
+        let ready = self
+            .control
+            .client_ready(self.slot.index, server)
+            .load(Ordering::Relaxed);
         (ready != 0 && ready >> 16 == self.slot.generation).then_some(ready & 0xFFFF)
     }
 
@@ -190,7 +193,10 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
                 _ => None,
             };
             // SYNC: Acquire pairs with the server's Release of its attachment.
-            let attached = self.control.server_attached(server, self.slot.index).load(Ordering::Acquire);
+            let attached = self
+                .control
+                .server_attached(server, self.slot.index)
+                .load(Ordering::Acquire);
             let wanted = active.filter(|_| attached == self.slot.generation || attached == DETACHED);
             let connected = self.connected(server);
             if connected.is_some() && connected != active {
@@ -216,9 +222,8 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// Whether responses of an open request from `server` wait in its queues.
     pub fn has_queued_from(&self, server: u32) -> bool {
         self.connected(server).is_some()
-            && (0..self.control.qos().max_active_requests).any(|request| {
-                self.is_open(request) && !self.response_consumer_empty(request, server)
-            })
+            && (0..self.control.qos().max_active_requests)
+                .any(|request| self.is_open(request) && !self.response_consumer_empty(request, server))
     }
 
     fn response_consumer_empty(&self, request: u32, server: u32) -> bool {
@@ -243,13 +248,22 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// every request chunk it held comes back.
     pub fn disconnect(&mut self, server: u32) {
         for request in 0..self.control.qos().max_active_requests {
-            let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
+            let generation = self
+                .control
+                .request_gen(self.slot.index, request)
+                .load(Ordering::Relaxed);
             let sent = self.control.sent(self.slot.index, request, server);
             if generation == 0 || sent.load(Ordering::Relaxed) != generation {
                 continue;
             }
-            let closed = self.control.closed(self.slot.index, request, server).load(Ordering::Acquire);
-            sent.store(if closed == generation { 0 } else { generation | LOST }, Ordering::Relaxed);
+            let closed = self
+                .control
+                .closed(self.slot.index, request, server)
+                .load(Ordering::Acquire);
+            sent.store(
+                if closed == generation { 0 } else { generation | LOST },
+                Ordering::Relaxed,
+            );
         }
         self.drain_returns_from(server);
         self.pool.release_all(server);
@@ -302,7 +316,10 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
 
     /// Whether request slot `request` is waited for (a pending response).
     fn is_open(&self, request: u32) -> bool {
-        let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
+        let generation = self
+            .control
+            .request_gen(self.slot.index, request)
+            .load(Ordering::Relaxed);
         generation != 0 && self.control.cancelled(self.slot.index, request).load(Ordering::Relaxed) != generation
     }
 
@@ -312,11 +329,21 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         if self.is_open(request) {
             return false;
         }
-        let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
+        let generation = self
+            .control
+            .request_gen(self.slot.index, request)
+            .load(Ordering::Relaxed);
         (0..self.control.qos().max_servers).all(|server| {
-            self.control.sent(self.slot.index, request, server).load(Ordering::Relaxed) != generation
+            self.control
+                .sent(self.slot.index, request, server)
+                .load(Ordering::Relaxed)
+                != generation
                 || self.connected(server).is_none()
-                || self.control.closed(self.slot.index, request, server).load(Ordering::Acquire) == generation
+                || self
+                    .control
+                    .closed(self.slot.index, request, server)
+                    .load(Ordering::Acquire)
+                    == generation
         })
     }
 
@@ -364,7 +391,9 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         self.drain_responses(request);
         let generation = self.next_generation();
         let client = self.slot.index;
-        self.control.request_gen(client, request).store(generation, Ordering::Release);
+        self.control
+            .request_gen(client, request)
+            .store(generation, Ordering::Release);
         self.pool.data().write_header(
             chunk,
             &ChunkHeader {
@@ -396,7 +425,9 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
         }
         self.pool.free_if_unreferenced(chunk);
         if delivered == 0 {
-            self.control.cancelled(client, request).store(generation, Ordering::Relaxed);
+            self.control
+                .cancelled(client, request)
+                .store(generation, Ordering::Relaxed);
             let servers = self.control.qos().max_servers;
             let registry = self.control.registry();
             return Err(
@@ -430,7 +461,11 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     }
 
     /// Takes the next response to `id`, visiting its servers round-robin.
-    pub fn receive(&mut self, id: RequestId, tag_of: impl Fn(u32, u32) -> Option<u64>) -> Result<Option<ReceivedResponse>, ResponseReceiveError> {
+    pub fn receive(
+        &mut self,
+        id: RequestId,
+        tag_of: impl Fn(u32, u32) -> Option<u64>,
+    ) -> Result<Option<ReceivedResponse>, ResponseReceiveError> {
         let max = self.control.qos().max_borrowed_responses;
         if self.borrowed >= max {
             return Err(ResponseReceiveError::ExceedsMaxBorrows { max });
@@ -481,7 +516,10 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     pub fn stream_end(&self, id: RequestId) -> Option<StreamEnd> {
         let mut end = StreamEnd::Completed;
         for server in 0..self.control.qos().max_servers {
-            let sent = self.control.sent(self.slot.index, id.request, server).load(Ordering::Relaxed);
+            let sent = self
+                .control
+                .sent(self.slot.index, id.request, server)
+                .load(Ordering::Relaxed);
             if sent == id.generation | LOST {
                 end = StreamEnd::ServerGone;
                 continue;
@@ -489,7 +527,10 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
             if sent != id.generation {
                 continue;
             }
-            let closed = self.control.closed(self.slot.index, id.request, server).load(Ordering::Acquire);
+            let closed = self
+                .control
+                .closed(self.slot.index, id.request, server)
+                .load(Ordering::Acquire);
             match self.connected(server) {
                 // Gone: ended first, or not (its successor has not reset
                 // `closed` yet: we are still attached to the old one).
@@ -514,7 +555,9 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     pub fn cancel(&mut self, id: RequestId) {
         let client = self.slot.index;
         // SYNC: Release; servers read it with Acquire before each response.
-        self.control.cancelled(client, id.request).store(id.generation, Ordering::Release);
+        self.control
+            .cancelled(client, id.request)
+            .store(id.generation, Ordering::Release);
         self.drain_responses(id.request);
     }
 
@@ -541,8 +584,13 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// successor matches).
     pub fn leave<W: WaitWord>(&mut self) {
         for request in 0..self.control.qos().max_active_requests {
-            let generation = self.control.request_gen(self.slot.index, request).load(Ordering::Relaxed);
-            self.control.cancelled(self.slot.index, request).store(generation, Ordering::Release);
+            let generation = self
+                .control
+                .request_gen(self.slot.index, request)
+                .load(Ordering::Relaxed);
+            self.control
+                .cancelled(self.slot.index, request)
+                .store(generation, Ordering::Release);
         }
         self.control.registry().release_port(PortKind::Client, self.slot);
         self.wake_servers::<W>();

@@ -145,8 +145,7 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
 
     /// Client `client`'s wake word.
     pub fn client_wakeup(&self, client: u32) -> &'a AtomicU32 {
-        self.segment
-            .word(self.layout.wakeups + client as usize * CACHE_LINE)
+        self.segment.word(self.layout.wakeups + client as usize * CACHE_LINE)
     }
 
     /// Server `server`'s wake word.
@@ -227,8 +226,7 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
     /// reaper frees a dead server's slot (before the release).
     pub fn reset_server_row(&self, server: u32) {
         for client in 0..self.qos.max_clients {
-            self.server_attached(server, client)
-                .store(NOT_READY, Ordering::Release);
+            self.server_attached(server, client).store(NOT_READY, Ordering::Release);
         }
     }
 }

@@ -168,7 +168,15 @@ mod tests {
     #[test]
     fn defaults_are_iceoryx2s_and_round_trip() {
         let qos = ReqResQos::default();
-        assert_eq!((qos.max_clients, qos.max_servers, qos.max_active_requests, qos.response_buffer), (8, 2, 4, 2));
+        assert_eq!(
+            (
+                qos.max_clients,
+                qos.max_servers,
+                qos.max_active_requests,
+                qos.response_buffer
+            ),
+            (8, 2, 4, 2)
+        );
         assert_eq!(qos.check(), Ok(()));
         assert_eq!(qos.request_chunks(), Some(6));
         assert_eq!(qos.response_chunks(), Some(8 * (4 * 2 + 2) + 2));

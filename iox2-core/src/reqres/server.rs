@@ -69,7 +69,10 @@ impl fmt::Display for RequestReceiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::CorruptedRequest { client, chunk } => {
-                write!(f, "client slot {client} queued chunk {chunk}, which is no request of it")
+                write!(
+                    f,
+                    "client slot {client} queued chunk {chunk}, which is no request of it"
+                )
             }
         }
     }
@@ -97,7 +100,9 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
         let request_chunks = control.qos().request_chunks().unwrap_or(0);
         for client in 0..control.qos().max_clients {
             // SYNC: Release: clients read it with Acquire before connecting.
-            control.server_attached(slot.index, client).store(DETACHED, Ordering::Release);
+            control
+                .server_attached(slot.index, client)
+                .store(DETACHED, Ordering::Release);
         }
         control.registry().topology_changed();
         Self {
@@ -128,7 +133,11 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
 
     /// The client generation attached in slot `client`.
     pub fn attached(&self, client: u32) -> Option<u32> {
-        match self.control.server_attached(self.slot.index, client).load(Ordering::Relaxed) {
+        match self
+            .control
+            .server_attached(self.slot.index, client)
+            .load(Ordering::Relaxed)
+        {
             NOT_READY | DETACHED => None,
             generation => Some(generation),
         }
@@ -139,7 +148,10 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
     pub fn connected(&self, client: u32) -> Option<u32> {
         let generation = self.attached(client)?;
         // SYNC: Acquire pairs with the client's Release of the reset queues.
-        let ready = self.control.client_ready(client, self.slot.index).load(Ordering::Acquire);
+        let ready = self
+            .control
+            .client_ready(client, self.slot.index)
+            .load(Ordering::Acquire);
         (ready == pack_connection(generation, self.slot.generation)).then_some(generation)
     }
 
@@ -257,8 +269,16 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
     pub fn is_connected(&self, request: &ReceivedRequest) -> bool {
         let client = request.client;
         self.connected(client) == Some(request.client_generation)
-            && self.control.request_gen(client, request.id.request).load(Ordering::Acquire) == request.id.generation
-            && self.control.cancelled(client, request.id.request).load(Ordering::Acquire) != request.id.generation
+            && self
+                .control
+                .request_gen(client, request.id.request)
+                .load(Ordering::Acquire)
+                == request.id.generation
+            && self
+                .control
+                .cancelled(client, request.id.request)
+                .load(Ordering::Acquire)
+                != request.id.generation
     }
 
     /// Loans a chunk for a response (FIFO); returned chunks are taken back

@@ -21,7 +21,6 @@ pub const fn pack_connection(resetter: u32, other: u32) -> u32 {
     (resetter << 16) | (other & 0xFFFF)
 }
 
-
 /// Announces a sleeper on wake word `word` (sets the sleeping bit) and
 /// returns the value to sleep on. The caller looks for work after this and
 /// sleeps only if there is none.

@@ -114,6 +114,8 @@ pub struct ClientPort<'a, R> {
     /// Chunks in every server's response pool.
     response_chunks: u32,
     topology_seen: Option<u32>,
+    /// The topology at the last look at the servers: a sleep ends when it moved.
+    last_topology: u32,
     loaned: u32,
     borrowed: u32,
     /// The last request generation handed out (1..2^31, never 0).
@@ -142,6 +144,7 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
             slot,
             response_chunks: qos.response_chunks().unwrap_or(0),
             topology_seen: None,
+            last_topology: 0,
             loaned: 0,
             borrowed: 0,
             last_generation: 0,
@@ -183,6 +186,7 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     /// an earlier client's queues in this slot).
     pub fn servers_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
         let topology = self.control.registry().topology();
+        self.last_topology = topology;
         if self.topology_seen == Some(topology) {
             return;
         }
@@ -566,8 +570,12 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
     pub fn wait<W: WaitWord>(&self, id: RequestId, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         let word = self.control.client_wakeup(self.slot.index);
         let asleep = announce_sleep::<R>(word);
-        let ready = (0..self.control.qos().max_servers)
-            .any(|server| self.connected(server).is_some() && !self.response_consumer_empty(id.request, server))
+        // A server that left or was reaped since the last look moved the
+        // topology: look again (its stream may have ended).
+        let moved = self.control.registry().topology() != self.last_topology;
+        let ready = moved
+            || (0..self.control.qos().max_servers)
+                .any(|server| self.connected(server).is_some() && !self.response_consumer_empty(id.request, server))
             || self.stream_end(id).is_some();
         let outcome = if ready {
             Ok(WaitOutcome::Woken)

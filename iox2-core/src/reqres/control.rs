@@ -222,6 +222,16 @@ impl<'a, R: Rmw> ReqResControl<'a, R> {
         }
     }
 
+    /// Wakes every sleeping client, so that it looks at the servers again
+    /// (a server left, or was reaped).
+    pub fn wake_clients<W: iox2_platform::wait::WaitWord>(&self) {
+        // SYNC: the fence pairs with the clients' `announce_sleep`.
+        crate::sync::fence(Ordering::SeqCst);
+        for client in 0..self.qos.max_clients {
+            crate::service::handshake::wake_if_sleeping::<R, W>(self.client_wakeup(client));
+        }
+    }
+
     /// Marks server `server`'s row not ready: when it leaves, and when a
     /// reaper frees a dead server's slot (before the release).
     pub fn reset_server_row(&self, server: u32) {

@@ -89,6 +89,8 @@ pub struct ServerPort<'a, R> {
     /// Chunks in every client's request pool.
     request_chunks: u32,
     topology_seen: Option<u32>,
+    /// The topology at the last look at the clients: a sleep ends when it moved.
+    last_topology: u32,
     loaned: u32,
     next_client: u32,
 }
@@ -111,6 +113,7 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
             slot,
             request_chunks,
             topology_seen: None,
+            last_topology: 0,
             loaned: 0,
             next_client: 0,
         }
@@ -162,6 +165,7 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
     /// calls [`ServerPort::detach`] / [`ServerPort::attach`].
     pub fn clients_to_update(&mut self, mut f: impl FnMut(u32, Option<u32>, Option<u32>)) {
         let topology = self.control.registry().topology();
+        self.last_topology = topology;
         if self.topology_seen == Some(topology) {
             return;
         }
@@ -405,7 +409,9 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
     pub fn wait<W: WaitWord>(&self, deadline: Option<Instant>) -> Result<WaitOutcome, WaitError> {
         let word = self.control.server_wakeup(self.slot.index);
         let asleep = announce_sleep::<R>(word);
-        let outcome = if self.has_requests() {
+        // A client that came since the last look may have sent already.
+        let moved = self.control.registry().topology() != self.last_topology;
+        let outcome = if moved || self.has_requests() {
             Ok(WaitOutcome::Woken)
         } else {
             W::wait(word, asleep, deadline)
@@ -416,8 +422,9 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
 
     /// Leaves: marks its row not ready and frees the slot. Requests it did
     /// not end show their clients a server that is gone.
-    pub fn leave(&mut self) {
+    pub fn leave<W: WaitWord>(&mut self) {
         self.control.reset_server_row(self.slot.index);
         self.control.registry().release_port(PortKind::Server, self.slot);
+        self.control.wake_clients::<W>();
     }
 }

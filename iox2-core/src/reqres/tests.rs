@@ -235,7 +235,7 @@ fn limits_and_missing_servers_get_typed_errors() {
 fn a_request_without_a_server_is_refused() {
     let mut rig = Rig::new(QOS);
     let (_, mut c, mut s) = rig.ports(QOS);
-    s.leave();
+    s.leave::<W>();
     connect(&mut [&mut c], &mut []);
     assert_eq!(send(&mut c), Err(RequestSendError::NoServer));
     let mut rig = Rig::new(QOS);
@@ -274,7 +274,7 @@ fn a_server_that_goes_without_ending_shows_as_gone() {
     let id = send(&mut c).unwrap();
     let request = s.receive(tags(&client_pools)).unwrap().unwrap();
     respond(&mut s, &request).unwrap();
-    s.leave();
+    s.leave::<W>();
     connect(&mut [&mut c], &mut []);
     // What it sent is still delivered, then the stream shows the loss.
     let response = c.receive(id, tags(&server_pools)).unwrap();

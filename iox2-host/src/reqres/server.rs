@@ -202,7 +202,7 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
 
 impl<P: HostPlatform, Req, Res, ReqH, ResH> Drop for Server<P, Req, Res, ReqH, ResH> {
     fn drop(&mut self) {
-        self.port.get_mut().leave();
+        self.port.get_mut().leave::<P::Waiter>();
         let _ = P::Region::remove(&self.region_name);
     }
 }

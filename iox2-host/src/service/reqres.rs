@@ -304,6 +304,10 @@ impl<P: HostPlatform> Pattern<P> for ReqResShared<P::Rmw> {
         let _ = remove_region::<P>(&pool_region_name(service, kind, port.index, port.generation));
         if kind == PortKind::Server {
             self.control.reset_server_row(port.index);
+            // Released here already (the caller's release then finds it
+            // free), so that the clients it wakes see the server gone.
+            self.control.registry().release_port(kind, port);
+            self.control.wake_clients::<P::Waiter>();
         }
     }
 }

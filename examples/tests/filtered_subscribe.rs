@@ -3,18 +3,9 @@
 //! that the server saw both cancels, and that everything exited cleanly.
 //! (`cargo test` builds the examples beside the test binaries.)
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-/// The example's binary: `target/<profile>/examples/filtered_subscribe`.
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test binary sits in <profile>/deps");
-    profile_dir.join("examples").join("filtered_subscribe")
-}
+use common::run_example;
 
 /// The readings subscriber `name` printed: `(sensor, temperature in °C)`.
 fn readings_of(stdout: &str, name: &str) -> Vec<(u32, f64)> {
@@ -46,12 +37,7 @@ fn sent_before_cancel(stdout: &str, filter: &str) -> u32 {
 
 #[test]
 fn filtered_subscribe_sends_each_subscriber_only_its_matches() {
-    let output = Command::new(example())
-        .output()
-        .expect("run the filtered_subscribe example (built by `cargo test`)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{}\n{stdout}\n{stderr}", output.status);
+    let stdout = run_example("filtered_subscribe");
 
     let hot = readings_of(&stdout, "hot");
     assert_eq!(hot.len(), 5, "{stdout}");

@@ -3,27 +3,13 @@
 //! cancelled midway (the robot stopped short), then a clean exit.
 //! (`cargo test` builds the examples beside the test binaries.)
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-/// The example's binary: `target/<profile>/examples/robot_move`.
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test binary sits in <profile>/deps");
-    profile_dir.join("examples").join("robot_move")
-}
+use common::run_example;
 
 #[test]
 fn robot_move_completes_one_command_and_stops_on_a_cancel() {
-    let output = Command::new(example())
-        .output()
-        .expect("run the robot_move example (built by `cargo test`)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{}\n{stdout}\n{stderr}", output.status);
+    let stdout = run_example("robot_move");
     // Command 1: progress, arrival, and the end of the stream.
     assert!(stdout.contains("[operator] command 1 step  1: at"), "{stdout}");
     assert!(

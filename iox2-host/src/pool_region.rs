@@ -2,9 +2,11 @@
 //! server), and mapping another port's read-only (a subscriber, client or
 //! server receiving from it).
 
+use crate::error::PortCreateError;
 use crate::lock::HostPlatform;
 use iox2_core::pool::{Data, DataLayout};
 use iox2_core::segment::Segment;
+use iox2_core::service::{PortKind, Registry, SlotId};
 use iox2_platform::error::RegionError;
 use iox2_platform::{Access, Region};
 use std::sync::Arc;
@@ -39,5 +41,49 @@ impl<P: HostPlatform> Mapping<P> {
         let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
         let data = Data::open(segment, layout, generation).ok()?;
         Some(Self { data, region })
+    }
+}
+
+/// A port's own pool, just created: its slot, region (and name) and view.
+pub(crate) struct OwnedPool<P: HostPlatform> {
+    pub(crate) slot: SlotId,
+    pub(crate) name: String,
+    pub(crate) region: P::Region,
+    pub(crate) data: Data<'static, P::Rmw>,
+}
+
+/// Claims a port slot of `kind` for node slot `node` in `registry`, and
+/// creates its pool region (named by `name_of` from the claim) laid out as
+/// `layout`; the slot is released again if the pool cannot be made.
+pub(crate) fn claim_with_pool<P: HostPlatform>(
+    registry: Registry<'static, P::Rmw>,
+    kind: PortKind,
+    node: u32,
+    layout: DataLayout,
+    name_of: impl FnOnce(SlotId) -> String,
+) -> Result<OwnedPool<P>, PortCreateError> {
+    let slot = registry.claim_port(kind, node).ok_or(PortCreateError::ExceedsMaxPorts)?;
+    let name = name_of(slot);
+    let created = create_region::<P>(&name, layout.len)
+        .map_err(PortCreateError::Region)
+        .and_then(|region| {
+            // SAFETY: the region is owned by the port (in `OwnedPool`, then
+            // the port's handle) and outlives every view made from it.
+            let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
+            let data = Data::create(segment, layout, slot.generation).map_err(PortCreateError::Data)?;
+            Ok((region, data))
+        });
+    match created {
+        Ok((region, data)) => Ok(OwnedPool {
+            slot,
+            name,
+            region,
+            data,
+        }),
+        Err(e) => {
+            registry.release_port(kind, slot);
+            let _ = P::Region::remove(&name);
+            Err(e)
+        }
     }
 }

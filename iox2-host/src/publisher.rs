@@ -4,14 +4,13 @@
 use crate::error::{PortCreateError, SendError};
 use crate::lock::HostPlatform;
 use crate::payload::Payload;
-use crate::pool_region::create_region;
+use crate::pool_region::{OwnedPool, claim_with_pool};
 use crate::sample::SampleMutUninit;
 use crate::service::{PubSubInner, data_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pubsub::{Backpressure, Data, Delivery, LoanError, PublisherPort};
-use iox2_core::segment::Segment;
+use iox2_core::pubsub::{Backpressure, Delivery, LoanError, PublisherPort};
 use iox2_core::service::PortKind;
 use iox2_platform::Region;
 use std::fmt;
@@ -51,22 +50,20 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PublisherBuilder<P, 
     /// Creates the publisher: claims a slot and creates its data region.
     pub fn create(self) -> Result<Publisher<P, T, H>, PortCreateError> {
         let control = self.service.pattern.control;
-        let slot = control
-            .registry()
-            .claim_port(PortKind::Publisher, self.service.node_slot.index)
-            .ok_or(PortCreateError::ExceedsMaxPorts)?;
-        let name = data_region_name(&self.service.name, slot.index, slot.generation);
-        let region = match create_region::<P>(&name, self.service.pattern.data_layout.len) {
-            Ok(region) => region,
-            Err(e) => {
-                control.registry().release_port(PortKind::Publisher, slot);
-                return Err(PortCreateError::Region(e));
-            }
-        };
-        // SAFETY: the region is owned by the publisher and outlives its port.
-        let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-        let data =
-            Data::create(segment, self.service.pattern.data_layout, slot.generation).map_err(PortCreateError::Data)?;
+        let service = &self.service;
+        let pool = claim_with_pool::<P>(
+            control.registry(),
+            PortKind::Publisher,
+            service.node_slot.index,
+            service.pattern.data_layout,
+            |slot| data_region_name(&service.name, slot.index, slot.generation),
+        )?;
+        let OwnedPool {
+            slot,
+            name,
+            region,
+            data,
+        } = pool;
         let port = PublisherPort::new(control, data, slot, self.backpressure);
         // Subscribers look again: the data region exists now.
         control.registry().topology_changed();

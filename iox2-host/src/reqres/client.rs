@@ -6,7 +6,7 @@
 use super::loan::{Loan, LoanOwner, LoanUninit};
 use crate::error::{ClientSendError, PortCreateError};
 use crate::lock::HostPlatform;
-use crate::pool_region::{Mapping, create_region};
+use crate::pool_region::{Mapping, OwnedPool, claim_with_pool};
 use crate::service::{ReqResInner, pool_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
@@ -17,7 +17,6 @@ use iox2_core::payload::ZeroCopySend;
 use iox2_core::pool::Data;
 use iox2_core::pubsub::LoanError;
 use iox2_core::reqres::{ClientPort, ReceivedResponse, RequestId, ResponseReceiveError, StreamEnd};
-use iox2_core::segment::Segment;
 use iox2_core::service::PortKind;
 use iox2_platform::error::WaitError;
 use iox2_platform::{Clock, Instant, Region, WaitOutcome};
@@ -49,28 +48,19 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
     /// Creates the client: claims a slot and creates its request pool.
     pub fn create(self) -> Result<Client<P, Req, Res, ReqH, ResH>, PortCreateError> {
         let shared = &self.service.pattern;
-        let registry = self.service.registry();
-        let slot = registry
-            .claim_port(PortKind::Client, self.service.node_slot.index)
-            .ok_or(PortCreateError::ExceedsMaxPorts)?;
-        let name = pool_region_name(&self.service.name, PortKind::Client, slot.index, slot.generation);
-        let created = create_region::<P>(&name, shared.request_pool.len)
-            .map_err(PortCreateError::Region)
-            .and_then(|region| {
-                // SAFETY: the region is owned by the client and outlives its port.
-                let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-                let data =
-                    Data::create(segment, shared.request_pool, slot.generation).map_err(PortCreateError::Data)?;
-                Ok((region, data))
-            });
-        let (region, data) = match created {
-            Ok(created) => created,
-            Err(e) => {
-                registry.release_port(PortKind::Client, slot);
-                let _ = P::Region::remove(&name);
-                return Err(e);
-            }
-        };
+        let service = &self.service;
+        let OwnedPool {
+            slot,
+            name,
+            region,
+            data,
+        } = claim_with_pool::<P>(
+            service.registry(),
+            PortKind::Client,
+            service.node_slot.index,
+            shared.request_pool,
+            |slot| pool_region_name(&service.name, PortKind::Client, slot.index, slot.generation),
+        )?;
         let port = ClientPort::new(shared.control, data, slot);
         // Servers look at the clients again (and let go of this slot's
         // earlier holder).

@@ -5,7 +5,7 @@
 use super::loan::{Loan, LoanOwner, LoanUninit};
 use crate::error::{PortCreateError, ServerSendError};
 use crate::lock::HostPlatform;
-use crate::pool_region::{Mapping, create_region};
+use crate::pool_region::{Mapping, OwnedPool, claim_with_pool};
 use crate::service::{ReqResInner, pool_region_name};
 use core::cell::RefCell;
 use core::marker::PhantomData;
@@ -13,10 +13,8 @@ use core::ops::Deref;
 use core::ptr::NonNull;
 use core::time::Duration;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pool::Data;
 use iox2_core::pubsub::LoanError;
 use iox2_core::reqres::{ReceivedRequest, RequestReceiveError, ServerPort};
-use iox2_core::segment::Segment;
 use iox2_core::service::PortKind;
 use iox2_platform::error::WaitError;
 use iox2_platform::{Clock, Region, WaitOutcome};
@@ -48,31 +46,20 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
     /// Creates the server: claims a slot and creates its response pool.
     pub fn create(self) -> Result<Server<P, Req, Res, ReqH, ResH>, PortCreateError> {
         let shared = &self.service.pattern;
-        let registry = self.service.registry();
-        let slot = registry
-            .claim_port(PortKind::Server, self.service.node_slot.index)
-            .ok_or(PortCreateError::ExceedsMaxPorts)?;
-        let name = pool_region_name(&self.service.name, PortKind::Server, slot.index, slot.generation);
-        let created = create_region::<P>(&name, shared.response_pool.len)
-            .map_err(PortCreateError::Region)
-            .and_then(|region| {
-                // SAFETY: the region is owned by the server and outlives its port.
-                let segment: Segment<'static> = unsafe { Segment::new(region.as_ptr(), region.len()) };
-                let data =
-                    Data::create(segment, shared.response_pool, slot.generation).map_err(PortCreateError::Data)?;
-                Ok((region, data))
-            });
-        let (region, data) = match created {
-            Ok(created) => created,
-            Err(e) => {
-                registry.release_port(PortKind::Server, slot);
-                let _ = P::Region::remove(&name);
-                return Err(e);
-            }
-        };
+        let service = &self.service;
+        let OwnedPool {
+            slot,
+            name,
+            region,
+            data,
+        } = claim_with_pool::<P>(
+            service.registry(),
+            PortKind::Server,
+            service.node_slot.index,
+            shared.response_pool,
+            |slot| pool_region_name(&service.name, PortKind::Server, slot.index, slot.generation),
+        )?;
         let port = ServerPort::new(shared.control, data, slot);
-        // Clients look again: the pool exists now.
-        registry.topology_changed();
         let mappings = (0..shared.control.qos().max_clients).map(|_| None).collect();
         Ok(Server {
             port: RefCell::new(port),

@@ -18,8 +18,12 @@
 //!   unique indices between two static MPMC queues (a free list and a used
 //!   list), at least 100,000 queue operations in all; neither may hang, no
 //!   index may be held twice, and every index is in exactly one queue at the end.
-//! - `bad_input`: a second claim of a port that exists once, an event id
-//!   out of range, too many samples held: typed errors, no hang.
+//! - `bad_input`: a second claim of a port that exists once (publisher,
+//!   subscriber, listener, client, server, writer), an event id out of
+//!   range, too many samples held, a request before any server, a full
+//!   response buffer, a response to a cancelled request, an unknown
+//!   blackboard key or value type: typed errors (a refused value handed
+//!   back), no hang.
 //!
 //! State is shared through the services, atomics with a single writer each
 //! (loads and stores only, so thumbv6m needs no CAS for them), and
@@ -36,13 +40,15 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::exception;
 use cortex_m_semihosting::{debug, heprintln, hprintln};
 use critical_section::Mutex;
+use iox2_core::blackboard::EntryError;
 use iox2_core::event::WaitEnd;
 use iox2_core::mpmc::MpmcQueue;
 use iox2_core::service::PortKind;
 use iox2_core::spsc::{Producer, SpscQueue};
-use iox2_embedded::error::{NotifyError, PortClaimError};
+use iox2_embedded::error::{ClientSendError, NotifyError, PortClaimError, ServerSendError};
 use iox2_embedded::event::Event;
 use iox2_embedded::pubsub::{Publisher, ReceiveError};
+use iox2_embedded::reqres::{RequestSendError, ResponseSendError, StreamEnd};
 use iox2_embedded::wait::{WaitHook, WfeSev};
 use iox2_platform::Instant;
 use iox2_platform::static_ram::{NodeTable, Nodes, RegionTable, Regions, StaticRamBoard};
@@ -518,6 +524,124 @@ fn bad_input(_syst: &mut SYST) -> Result<(), &'static str> {
     let second = subscriber.receive().map_err(|_| "receive failed")?.ok_or("no sample")?;
     if second.sequence != 1 {
         return Err("the second sample is wrong");
+    }
+    reqres_bad_input()?;
+    blackboard_bad_input()
+}
+
+iox2_embedded::reqres!(ECHO: Tick => Tick, Board, response_buffer = 2, overflow = false);
+
+/// Request-response: a request before any server is refused and handed
+/// back, ports are claimed once, a full response buffer refuses and hands
+/// back, a cancel reaches the server.
+fn reqres_bad_input() -> Result<(), &'static str> {
+    let client = ECHO.client().map_err(|_| "client claim failed")?;
+    if ECHO.client().map(|_| ())
+        != Err(PortClaimError::ExceedsMaxPorts {
+            kind: PortKind::Client,
+            max: 1,
+        })
+    {
+        return Err("a second client claim was not refused");
+    }
+    let refused = client
+        .send_copy(Tick::new(2, 0))
+        .err()
+        .ok_or("a request without a server was sent")?;
+    if refused.reason != ClientSendError::Request(RequestSendError::NoServer) || refused.value != Tick::new(2, 0) {
+        return Err("a request without a server was not handed back");
+    }
+    let server = ECHO.server().map_err(|_| "server claim failed")?;
+    if ECHO.server().map(|_| ())
+        != Err(PortClaimError::ExceedsMaxPorts {
+            kind: PortKind::Server,
+            max: 1,
+        })
+    {
+        return Err("a second server claim was not refused");
+    }
+    let pending = client.send_copy(Tick::new(2, 1)).map_err(|_| "request failed")?;
+    let request = server
+        .receive()
+        .map_err(|_| "request receive failed")?
+        .ok_or("no request")?;
+    for sequence in 0..2 {
+        request
+            .send_copy(Tick::new(3, sequence))
+            .map_err(|_| "response failed")?;
+    }
+    let full = request
+        .send_copy(Tick::new(3, 2))
+        .err()
+        .ok_or("a full response buffer took more")?;
+    if full.reason != ServerSendError::Response(ResponseSendError::BufferFull) || full.value != Tick::new(3, 2) {
+        return Err("a full response buffer did not refuse and hand back");
+    }
+    let response = pending
+        .receive()
+        .map_err(|_| "response receive failed")?
+        .ok_or("no response")?;
+    if *response != Tick::new(3, 0) {
+        return Err("the response is wrong");
+    }
+    drop(response);
+    drop(pending);
+    if request.is_connected() {
+        return Err("the server did not see the cancel");
+    }
+    let gone = request
+        .send_copy(Tick::new(3, 3))
+        .err()
+        .ok_or("a response to a cancelled request was sent")?;
+    if gone.reason != ServerSendError::Response(ResponseSendError::NotConnected) {
+        return Err("a response to a cancelled request was not refused");
+    }
+    drop(request);
+    let pending = client
+        .send_copy(Tick::new(2, 2))
+        .map_err(|_| "request after the cancel failed")?;
+    drop(
+        server
+            .receive()
+            .map_err(|_| "request receive failed")?
+            .ok_or("no request")?,
+    );
+    if pending.stream_end() != Some(StreamEnd::Completed) {
+        return Err("an ended stream did not say so");
+    }
+    Ok(())
+}
+
+iox2_embedded::blackboard!(LIMITS: u32, Board; 1 => u32 = 3300, 2 => [u16; 2] = [10, 20]);
+
+/// Blackboard: one writer, an unknown key, a wrong value type: typed errors.
+fn blackboard_bad_input() -> Result<(), &'static str> {
+    let writer = LIMITS.writer().map_err(|_| "writer claim failed")?;
+    if LIMITS.writer().map(|_| ())
+        != Err(PortClaimError::ExceedsMaxPorts {
+            kind: PortKind::Writer,
+            max: 1,
+        })
+    {
+        return Err("a second writer claim was not refused");
+    }
+    let reader = LIMITS.reader().map_err(|_| "reader claim failed")?;
+    if reader.entry::<u32>(3).err() != Some(EntryError::UnknownKey) {
+        return Err("an unknown key was not refused");
+    }
+    if !matches!(reader.entry::<u16>(1), Err(EntryError::WrongType(_))) {
+        return Err("a wrong value type was not refused");
+    }
+    let limit = reader.entry::<u32>(1).map_err(|_| "entry failed")?;
+    if limit.get() != 3300 {
+        return Err("the default value is wrong");
+    }
+    writer
+        .entry::<u32>(1)
+        .map_err(|_| "entry failed")?
+        .update_with_copy(3600);
+    if limit.get() != 3600 || reader.entry::<[u16; 2]>(2).map_err(|_| "entry failed")?.get() != [10, 20] {
+        return Err("a value read back is wrong");
     }
     Ok(())
 }

@@ -3,7 +3,10 @@
 //! is ever the result of waiting: every call that can fail fails at once.
 
 use core::fmt;
+use iox2_core::blackboard::CorruptedEntry;
 use iox2_core::pool::DataOpenError;
+use iox2_core::pubsub::LoanError;
+use iox2_core::reqres::{RequestSendError, ResponseSendError};
 use iox2_core::service::{PortKind, QosError, ServiceNameError, ServiceOpenError};
 
 /// Why a port (publisher, subscriber, listener) could not be claimed.
@@ -22,20 +25,26 @@ pub enum PortClaimError {
     /// service's first bytes right now; try again when it is done. Never
     /// waited for: the creator may be the context this one preempted.
     ServiceBeingCreated,
-    /// The publisher slot's previous holder still has samples with a
-    /// subscriber that has not looked since; try again after it received.
+    /// The slot's previous holder still has chunks that a peer may read
+    /// (a publisher's samples, a client's requests, a server's responses)
+    /// and that peer has not looked since; try again after it did.
     SlotBusy,
     /// The service's memory does not hold what this build computes (it was
     /// overwritten, or written by another build): the first difference.
     Open(ServiceOpenError),
-    /// A publisher's pool could not be written.
+    /// A port's pool could not be written.
     Data(DataOpenError),
     /// The service name is not valid.
     Name(ServiceNameError),
-    /// The settings are not valid.
+    /// The settings are not valid (for a blackboard: or its entries do
+    /// not match them).
     Qos(QosError),
-    /// The memory handed to [`crate::pubsub::PubSubRef::from_raw`] is smaller
-    /// than the service's layout.
+    /// A blackboard's table of entries is not what its creator writes
+    /// (the memory was overwritten).
+    Entries(CorruptedEntry),
+    /// The memory handed to a `from_raw` constructor (e.g.
+    /// [`crate::pubsub::PubSubRef::from_raw`]) is smaller than the
+    /// service's layout, or not aligned to [`crate::pubsub::SEGMENT_ALIGN`].
     RegionTooSmall {
         /// Bytes the service needs.
         required: usize,
@@ -51,11 +60,12 @@ impl fmt::Display for PortClaimError {
                 write!(f, "all {max} {} port(s) of the service are claimed", kind.name())
             }
             Self::ServiceBeingCreated => write!(f, "another context is creating the service right now"),
-            Self::SlotBusy => write!(f, "a subscriber still holds samples of the slot's previous publisher"),
+            Self::SlotBusy => write!(f, "a peer may still read chunks of the slot's previous holder"),
             Self::Open(e) => write!(f, "the service memory does not match this build: {e}"),
-            Self::Data(e) => write!(f, "the publisher's pool could not be written: {e}"),
+            Self::Data(e) => write!(f, "the port's pool could not be written: {e}"),
             Self::Name(e) => write!(f, "invalid service name: {e}"),
             Self::Qos(e) => write!(f, "invalid settings: {e}"),
+            Self::Entries(e) => write!(f, "{e}"),
             Self::RegionTooSmall { required, available } => {
                 write!(f, "the service needs {required} bytes, the region has {available}")
             }
@@ -90,20 +100,88 @@ impl fmt::Display for NotifyError {
 
 impl core::error::Error for NotifyError {}
 
-/// Why a send failed: the reason, and the value, handed back.
+/// Why a send failed: the reason, and the value, handed back. `E` is
+/// [`LoanError`] for a sample, [`ClientSendError`] for a request and
+/// [`ServerSendError`] for a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SendError<T> {
-    /// Why no chunk could be loaned.
-    pub reason: iox2_core::pubsub::LoanError,
+pub struct SendError<T, E = LoanError> {
+    /// Why the value was not sent.
+    pub reason: E,
     /// The value that was not sent.
     pub value: T,
 }
 
-impl<T> fmt::Display for SendError<T> {
+impl<T, E: fmt::Display> fmt::Display for SendError<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "not sent: {}", self.reason)
     }
 }
 
-impl<T: fmt::Debug> core::error::Error for SendError<T> {}
+impl<T: fmt::Debug, E: fmt::Debug + fmt::Display> core::error::Error for SendError<T, E> {}
+
+/// Why a request was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ClientSendError {
+    /// No chunk of the client's pool could be loaned.
+    Loan(LoanError),
+    /// The request reached no server, or too many are open.
+    Request(RequestSendError),
+}
+
+impl fmt::Display for ClientSendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Loan(e) => write!(f, "{e}"),
+            Self::Request(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for ClientSendError {}
+
+impl From<LoanError> for ClientSendError {
+    fn from(e: LoanError) -> Self {
+        Self::Loan(e)
+    }
+}
+
+impl From<RequestSendError> for ClientSendError {
+    fn from(e: RequestSendError) -> Self {
+        Self::Request(e)
+    }
+}
+
+/// Why a response was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ServerSendError {
+    /// No chunk of the server's pool could be loaned.
+    Loan(LoanError),
+    /// The client stopped waiting, or the response buffer is full.
+    Response(ResponseSendError),
+}
+
+impl fmt::Display for ServerSendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Loan(e) => write!(f, "{e}"),
+            Self::Response(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::error::Error for ServerSendError {}
+
+impl From<LoanError> for ServerSendError {
+    fn from(e: LoanError) -> Self {
+        Self::Loan(e)
+    }
+}
+
+impl From<ResponseSendError> for ServerSendError {
+    fn from(e: ResponseSendError) -> Self {
+        Self::Response(e)
+    }
+}

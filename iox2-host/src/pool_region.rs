@@ -62,7 +62,9 @@ pub(crate) fn claim_with_pool<P: HostPlatform>(
     layout: DataLayout,
     name_of: impl FnOnce(SlotId) -> String,
 ) -> Result<OwnedPool<P>, PortCreateError> {
-    let slot = registry.claim_port(kind, node).ok_or(PortCreateError::ExceedsMaxPorts)?;
+    let slot = registry
+        .claim_port(kind, node)
+        .ok_or(PortCreateError::ExceedsMaxPorts)?;
     let name = name_of(slot);
     let created = create_region::<P>(&name, layout.len)
         .map_err(PortCreateError::Region)

@@ -6,10 +6,11 @@
 //! the rest of RAM and not counted) per board.
 //!
 //! Beside the firmware, the stage measures
-//! - each pub-sub service the board's `size.txt` names (`service NAME
+//! - each static service the board's `size.txt` names (`service NAME
 //!   BYTES`): the size of the static of that name in the ELF (`llvm-nm`),
-//!   i.e. the RAM of one service with that board's settings and payload
-//!   (the formula of its QoS is in the README, "Footprint");
+//!   i.e. the RAM of one service — publish-subscribe, request-response or
+//!   blackboard — with that board's settings and types (the pub-sub
+//!   formula is in the README, "Footprint");
 //! - each example under the board's `examples/` (`example NAME FLASH RAM`),
 //!   built with `cargo build --release --examples`: the minimal firmwares
 //!   that compare iox2 with `heapless::spsc` for the same hand-off.
@@ -69,7 +70,7 @@ pub fn check() -> Result {
 struct Stored {
     /// The firmware.
     board: Option<Figures>,
-    /// `(static name, bytes)` of each measured pub-sub service.
+    /// `(static name, bytes)` of each measured static service.
     services: Vec<(String, u64)>,
     /// `(example name, figures)` of each example.
     examples: Vec<(String, Figures)>,
@@ -395,7 +396,7 @@ fn stored_file(stored: &Stored) -> String {
         text += &format!("flash {}\nram {}\n", board.flash, board.ram);
     }
     if !stored.services.is_empty() {
-        text += "# service NAME BYTES: the static of a pub-sub service (its RAM); add a line to measure one.\n";
+        text += "# service NAME BYTES: the static of a service (its RAM); add a line to measure one.\n";
         for (name, bytes) in &stored.services {
             text += &format!("service {name} {bytes}\n");
         }

@@ -4,6 +4,12 @@
 //! exclusive monitor sees the other's stores). Core 0 runs `main` and
 //! starts core 1, which QEMU holds at reset (CPUWAIT), with a vector table
 //! of its own. Run with `cargo run --release` here.
+//!
+//! Core 0 is also core 1's supervisor (`halt_mid_stream`): core 1's own
+//! SysTick interrupts it every few microseconds at whatever instruction it
+//! runs; once core 0 raised the halt request, the handler never returns.
+//! It parks in `WFE` until core 0 asks for a restart (and `SEV`s), then
+//! starts core 1 afresh on a fresh stack.
 
 #![no_std]
 #![no_main]
@@ -22,6 +28,12 @@ use panic_semihosting as _;
 
 #[path = "../../common/dual.rs"]
 mod dual;
+#[path = "../../common/dual_blackboard.rs"]
+mod dual_blackboard;
+#[path = "../../common/dual_halt.rs"]
+mod dual_halt;
+#[path = "../../common/dual_reqres.rs"]
+mod dual_reqres;
 #[path = "../../common/tick.rs"]
 mod tick;
 
@@ -70,8 +82,9 @@ const CPUWAIT: *mut u32 = 0x5002_1118 as *mut u32;
 /// Bytes of core 1's stack.
 const CORE1_STACK_BYTES: usize = 16 * 1024;
 
-/// Core 1's vector table: initial stack pointer, reset, and the fault
-/// handlers (128-byte aligned, as VTOR requires for 16 entries or fewer).
+/// Core 1's vector table: initial stack pointer, reset, the fault
+/// handlers and SysTick (128-byte aligned, as VTOR requires for 16 entries
+/// or fewer).
 #[repr(C, align(128))]
 struct Vectors([AtomicU32; 16]);
 
@@ -89,9 +102,86 @@ static CORE1_STACK: Stack = Stack(UnsafeCell::new([0; CORE1_STACK_BYTES]));
 
 /// Core 1's reset handler: runs its half of the tests, then parks.
 extern "C" fn core1_reset() -> ! {
-    dual::core1_main();
+    dual::core1_main(Some(arm_halt));
     loop {
         cortex_m::asm::wfe();
+    }
+}
+
+/// Core 1 after a restart: its exchange on the reset services, then park.
+extern "C" fn core1_restart() -> ! {
+    dual::core1_restarted();
+    loop {
+        cortex_m::asm::wfe();
+    }
+}
+
+/// The SysTick registers (each core has its own, at the same address).
+const SYST_CSR: *mut u32 = 0xE000_E010 as *mut u32;
+const SYST_RVR: *mut u32 = 0xE000_E014 as *mut u32;
+const SYST_CVR: *mut u32 = 0xE000_E018 as *mut u32;
+/// Core 1's SysTick reload: the halt's latency, in core clock cycles.
+const CORE1_SYSTICK_RELOAD: u32 = 500;
+
+/// 1 once core 0 asks core 1 to halt. Core 0 only.
+static HALT_REQUEST: AtomicU32 = AtomicU32::new(0);
+
+/// Core 0's powers over core 1.
+struct Supervisor;
+
+impl dual_halt::Supervisor for Supervisor {
+    fn halt_core1() {
+        // SYNC: Release pairs with the Acquire of core 1's SysTick handler.
+        HALT_REQUEST.store(1, Ordering::Release);
+    }
+
+    fn restart_core1() {
+        // Core 1 parks in WFE: the event ends it (the restart flag is set).
+        cortex_m::asm::dsb();
+        cortex_m::asm::sev();
+    }
+}
+
+/// On core 1: starts its own SysTick, whose handler takes the halt.
+fn arm_halt() {
+    // SAFETY: core 1's own SysTick registers (the PPB is per core); core 1
+    // uses no SysTick otherwise, and its handler is `core1_systick`.
+    unsafe {
+        SYST_RVR.write_volatile(CORE1_SYSTICK_RELOAD);
+        SYST_CVR.write_volatile(0);
+        SYST_CSR.write_volatile(0b111); // enable, interrupt, core clock
+    }
+}
+
+/// Core 1's SysTick: returns at once unless core 0 asked for the halt;
+/// then acknowledges, stops the tick, parks until core 0 asks for a
+/// restart, and starts core 1 afresh on its stack's top, abandoning every
+/// frame (and handle) below — this exception is never returned from.
+extern "C" fn core1_systick() {
+    // SYNC: Acquire pairs with core 0's Release of the request.
+    if HALT_REQUEST.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    // SAFETY: core 1's own SysTick control register: stops its tick.
+    unsafe { SYST_CSR.write_volatile(0) };
+    dual_halt::core1_halted();
+    while !dual_halt::restart_requested() {
+        cortex_m::asm::wfe();
+    }
+    let top = CORE1_STACK.0.get() as usize + CORE1_STACK_BYTES;
+    // SAFETY: `top` is the end of core 1's own stack (8-byte aligned), which
+    // only core 1 uses; every frame on it is abandoned, never returned to,
+    // so the main stack pointer may start there again. We stay in handler
+    // mode (SysTick active, now stopped): `core1_restart` needs no further
+    // exception. It never returns.
+    unsafe {
+        core::arch::asm!(
+            "msr msp, {top}",
+            "bx {entry}",
+            top = in(reg) top,
+            entry = in(reg) core1_restart as *const () as usize,
+            options(noreturn)
+        )
     }
 }
 
@@ -108,9 +198,10 @@ fn start_core1() {
     let vectors = &CORE1_VECTORS.0;
     vectors[0].store(stack_top as u32, Ordering::Relaxed);
     vectors[1].store(core1_reset as *const () as usize as u32, Ordering::Relaxed);
-    for vector in &vectors[2..] {
+    for vector in &vectors[2..15] {
         vector.store(core1_fault as *const () as usize as u32, Ordering::Relaxed);
     }
+    vectors[15].store(core1_systick as *const () as usize as u32, Ordering::Relaxed);
     cortex_m::asm::dsb();
     // SAFETY: INITSVTOR1 and CPUWAIT are SSE-200 system control registers
     // (memory-mapped, 32-bit) that exist on mps2-an521; CPU 1 is held in
@@ -148,6 +239,15 @@ fn main() -> ! {
     let results = [
         ("pubsub_cross_core", dual::pubsub_cross_core(start_core1, &mut details)),
         ("event_cross_core", dual::event_cross_core(&mut details)),
+        ("reqres_cross_core", dual_reqres::reqres_cross_core(&mut details)),
+        (
+            "blackboard_cross_core",
+            dual_blackboard::blackboard_cross_core(&mut details),
+        ),
+        (
+            "halt_mid_stream",
+            dual_halt::halt_mid_stream::<Supervisor>(&mut details),
+        ),
     ];
     heprintln!(
         "pubsub_cross_core: {} samples each way; resends after a full buffer: core 0 {}, core 1 {}",
@@ -156,6 +256,22 @@ fn main() -> ! {
         details.core1_resends
     );
     heprintln!("event_cross_core: {} wake-ups", details.wakeups);
+    heprintln!(
+        "reqres_cross_core: {} responses; responses sent again after a full buffer: {}",
+        details.responses,
+        details.response_resends
+    );
+    heprintln!(
+        "blackboard_cross_core: {} reads, {} distinct values, {} fell back on the last good value",
+        details.reads,
+        details.distinct_values,
+        details.busy_reads
+    );
+    heprintln!(
+        "halt_mid_stream: {} sends after the halt, {} of them discarded (core 1's buffer was full)",
+        details.sends_after_halt,
+        details.discarded_after_halt
+    );
     let (mut passed, mut failed) = (0, 0);
     for (name, result) in results {
         match result {

@@ -5,21 +5,33 @@
 //! software interrupt (CLINT `msip`) and then runs its half. Output on the
 //! 16550 UART, exit through the SiFive test device. Run with
 //! `cargo run --release` here.
+//!
+//! Hart 0 is also hart 1's supervisor (`halt_mid_stream`): it halts hart 1
+//! with a machine software interrupt (CLINT `msip`) whose handler never
+//! returns — taken at whatever instruction hart 1 runs — and restarts it by
+//! a second one, on which the parked handler starts hart 1 afresh on a
+//! fresh stack.
 
 #![no_std]
 #![no_main]
 
 use core::fmt::Write;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use iox2_embedded::wait::{Polling, WaitHook};
 use iox2_platform::Instant;
 use iox2_platform::rmw::NativeRmw;
 use iox2_platform::static_ram::{NodeTable, Nodes, RegionTable, Regions, StaticRamBoard};
-use riscv::register::{mie, mip};
+use riscv::register::{mie, mip, mstatus};
 
 #[path = "../../common/dual.rs"]
 mod dual;
+#[path = "../../common/dual_blackboard.rs"]
+mod dual_blackboard;
+#[path = "../../common/dual_halt.rs"]
+mod dual_halt;
+#[path = "../../common/dual_reqres.rs"]
+mod dual_reqres;
 #[path = "../../common/tick.rs"]
 mod tick;
 
@@ -102,11 +114,82 @@ pub extern "Rust" fn mp_hook(hartid: usize) -> bool {
     false
 }
 
-/// Wakes hart 1 from `_mp_hook`.
-fn start_hart1() {
+/// Wakes hart 1 from `_mp_hook`, and later halts and restarts it: pends
+/// hart 1's machine software interrupt.
+fn signal_hart1() {
     core::sync::atomic::fence(Ordering::SeqCst);
     // SAFETY: hart 1's CLINT `msip` word; setting it pends its software interrupt.
     unsafe { ((CLINT_MSIP + 4) as *mut u32).write_volatile(1) };
+}
+
+/// Hart 1's stack pointer when it entered `main`: where a restart starts
+/// it again (the frames above belong to riscv-rt's start code, which is
+/// never returned to). Hart 1 only.
+static HART1_STACK_TOP: AtomicUsize = AtomicUsize::new(0);
+
+/// Hart 0's powers over hart 1.
+struct Supervisor;
+
+impl dual_halt::Supervisor for Supervisor {
+    fn halt_core1() {
+        signal_hart1();
+    }
+
+    fn restart_core1() {
+        signal_hart1();
+    }
+}
+
+/// On hart 1: lets hart 0's software interrupt in (the halt).
+fn arm_halt() {
+    // SAFETY: enables this hart's machine software interrupt and machine
+    // interrupts; its handler (`machine_soft`) is this firmware's, and
+    // `msip` is clear (cleared in `_mp_hook`).
+    unsafe {
+        mie::set_msoft();
+        mstatus::set_mie();
+    }
+}
+
+/// The halt: hart 1 takes hart 0's software interrupt wherever it is and
+/// never returns. It acknowledges, parks until hart 0 asks for a restart
+/// (a second software interrupt), then starts afresh on its stack's top.
+#[riscv_rt::core_interrupt(riscv::interrupt::Interrupt::MachineSoft)]
+fn machine_soft() {
+    let msip = (CLINT_MSIP + 4) as *mut u32;
+    // SAFETY: hart 1's own CLINT `msip` word: clearing it ends the request.
+    unsafe { msip.write_volatile(0) };
+    dual_halt::core1_halted();
+    // Machine interrupts are off in the handler (mstatus.MIE): `wfi` ends
+    // on the pending software interrupt without trapping.
+    while !dual_halt::restart_requested() {
+        riscv::asm::wfi();
+        // SAFETY: as above.
+        unsafe { msip.write_volatile(0) };
+    }
+    let top = HART1_STACK_TOP.load(Ordering::Relaxed);
+    // SAFETY: `top` is hart 1's stack pointer at its entry into `main`,
+    // 16-byte aligned (riscv-rt aligns it; `main` never returns, so nothing
+    // above it is live); everything below — the old frames, this handler's
+    // trap frame — is abandoned, never returned to. `hart1_restart` never
+    // returns.
+    unsafe {
+        core::arch::asm!(
+            "mv sp, {top}",
+            "jr {entry}",
+            top = in(reg) top,
+            entry = in(reg) hart1_restart as *const () as usize,
+            options(noreturn)
+        )
+    }
+}
+
+/// Hart 1 after a restart: its exchange on the reset services, then park.
+extern "C" fn hart1_restart() -> ! {
+    dual::core1_restarted();
+    loop {
+        riscv::asm::wfi();
+    }
 }
 
 /// Writes to the UART.
@@ -135,15 +218,28 @@ fn exit(code: u32) -> ! {
 #[riscv_rt::entry]
 fn main(hartid: usize) -> ! {
     if hartid != 0 {
-        dual::core1_main();
+        let sp: usize;
+        // SAFETY: reads the stack pointer; touches nothing.
+        unsafe { core::arch::asm!("mv {0}, sp", out(reg) sp, options(nomem, nostack)) };
+        HART1_STACK_TOP.store(sp & !15, Ordering::Relaxed);
+        dual::core1_main(Some(arm_halt));
         loop {
             riscv::asm::wfi();
         }
     }
     let mut details = dual::Details::default();
     let results = [
-        ("pubsub_cross_core", dual::pubsub_cross_core(start_hart1, &mut details)),
+        ("pubsub_cross_core", dual::pubsub_cross_core(signal_hart1, &mut details)),
         ("event_cross_core", dual::event_cross_core(&mut details)),
+        ("reqres_cross_core", dual_reqres::reqres_cross_core(&mut details)),
+        (
+            "blackboard_cross_core",
+            dual_blackboard::blackboard_cross_core(&mut details),
+        ),
+        (
+            "halt_mid_stream",
+            dual_halt::halt_mid_stream::<Supervisor>(&mut details),
+        ),
     ];
     let mut uart = Uart;
     let (mut passed, mut failed) = (0, 0);

@@ -45,8 +45,7 @@
 //! (payload, board, name and settings: [`PubSubConfig`]) in a module of
 //! the static's name, and `BYTES` is [`service_bytes::<C>()`](service_bytes),
 //! a constant computed at compile time from the core's
-//! [`control_layout`](iox2_core::pubsub::control_layout) and
-//! [`data_layout`](iox2_core::pubsub::data_layout) — stable Rust cannot
+//! [`control_layout`] and [`data_layout`] — stable Rust cannot
 //! compute an array length from a generic type's constants, a macro at the
 //! use site can. [`StaticPubSub::new`] checks with a const assertion that
 //! `BYTES` is enough: a static too small for its service does not compile.
@@ -75,15 +74,13 @@ pub use publisher::{Publisher, SampleMut, SampleMutUninit};
 pub use subscriber::{Sample, Subscriber};
 
 use crate::error::PortClaimError;
-use core::cell::UnsafeCell;
+use crate::memory::{EMPTY, Memory, NODE, align_up, content_of, ensure_created, zero_segment};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 use iox2_core::payload::{TypeDescriptor, ZeroCopySend};
 use iox2_core::pool::DataLayout;
-use iox2_core::pubsub::{
-    Backpressure, ChunkContent, Control, PublisherPort, SubscriberPort, control_layout, data_layout,
-};
+use iox2_core::pubsub::{Backpressure, Control, PublisherPort, SubscriberPort, control_layout, data_layout};
 use iox2_core::segment::Segment;
 use iox2_core::service::handshake::{DETACHED, NOT_READY};
 use iox2_core::service::{HeaderContent, PortKind, QosError, ServiceName, layout_hash};
@@ -106,18 +103,7 @@ pub const FIRMWARE_QOS: PubSubQos = PubSubQos {
     max_slice_len: 1,
 };
 
-/// Every segment of a static service starts on this boundary (the core's
-/// `Segment` contract: 64 bytes, or the cache line where that is larger),
-/// as does the static itself.
-pub const SEGMENT_ALIGN: usize = if iox2_core::sync::CACHE_LINE > 64 {
-    iox2_core::sync::CACHE_LINE
-} else {
-    64
-};
-
-/// The node slot every port of a static service belongs to: the one the
-/// service's creator takes.
-const NODE: u32 = 0;
+pub use crate::memory::SEGMENT_ALIGN;
 
 /// What a static service is: its payload, its board, its name and its
 /// settings. [`pubsub!`](crate::pubsub!) implements it for a type it
@@ -149,16 +135,6 @@ pub struct ServiceFootprint {
     pub total: usize,
 }
 
-/// The chunk content of payload `T` without a user header.
-const fn content_of<T>() -> ChunkContent {
-    ChunkContent {
-        payload_size: size_of::<T>(),
-        payload_align: align_of::<T>(),
-        header_size: 0,
-        header_align: 1,
-    }
-}
-
 /// The footprint of a service of `T` with `qos` on `Rmw` backend `R`.
 pub const fn service_footprint<T: ZeroCopySend, R: Rmw>(qos: &PubSubQos) -> Result<ServiceFootprint, QosError> {
     if align_of::<T>() > SEGMENT_ALIGN {
@@ -172,8 +148,8 @@ pub const fn service_footprint<T: ZeroCopySend, R: Rmw>(qos: &PubSubQos) -> Resu
         Ok(layout) => layout.len,
         Err(e) => return Err(e),
     };
-    let data_offset = control.div_ceil(SEGMENT_ALIGN) * SEGMENT_ALIGN;
-    let data_stride = data.div_ceil(SEGMENT_ALIGN) * SEGMENT_ALIGN;
+    let data_offset = align_up(control);
+    let data_stride = align_up(data);
     let total = match data_stride.checked_mul(qos.max_publishers as usize) {
         Some(pools) => match data_offset.checked_add(pools) {
             Some(total) => total,
@@ -200,26 +176,6 @@ pub const fn service_bytes<C: PubSubConfig>() -> usize {
         Err(_) => panic!("a pub-sub setting (or the payload's size or alignment) is too large"),
     }
 }
-
-/// Service state word (outside the segments): nothing written yet.
-const EMPTY: u32 = 0;
-/// A context is writing the control segment.
-const CREATING: u32 = 1;
-/// The control segment is complete.
-const READY: u32 = 2;
-
-/// `N` bytes aligned to [`SEGMENT_ALIGN`], all zero at start.
-#[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"),
-    repr(C, align(128))
-)]
-#[cfg_attr(
-    not(any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64")),
-    repr(C, align(64))
-)]
-struct Memory<const N: usize>(UnsafeCell<[u8; N]>);
-
-const _: () = assert!(align_of::<Memory<1>>() == SEGMENT_ALIGN);
 
 /// A publish-subscribe service `C` in `BYTES` bytes of static memory; all
 /// zero until the first claim creates it. Declare it with
@@ -250,7 +206,7 @@ impl<C: PubSubConfig, const BYTES: usize> StaticPubSub<C, BYTES> {
         };
         Self {
             state: AtomicU32::new(EMPTY),
-            memory: Memory(UnsafeCell::new([0; BYTES])),
+            memory: Memory::new(),
             _config: PhantomData,
         }
     }
@@ -259,8 +215,7 @@ impl<C: PubSubConfig, const BYTES: usize> StaticPubSub<C, BYTES> {
     pub fn service(&self) -> PubSubRef<'_, C::Payload, C::Board> {
         PubSubRef {
             state: &self.state,
-            // The static's own bytes: never null.
-            base: NonNull::new(self.memory.0.get().cast::<u8>()).unwrap_or(NonNull::dangling()),
+            base: self.memory.base(),
             len: BYTES,
             name: C::NAME,
             qos: C::QOS,
@@ -285,18 +240,17 @@ impl<C: PubSubConfig, const BYTES: usize> StaticPubSub<C, BYTES> {
     }
 
     /// Zeroes the service, so that the next claim creates it afresh: for
-    /// memory in a `NOLOAD` section (not zeroed at boot), or after a reset
-    /// of every core that used it.
+    /// memory in a `NOLOAD` section (not zeroed at boot), or to recover
+    /// after a core that used it was halted or reset (see the crate's
+    /// "Recovery" section).
     ///
     /// # Safety
-    /// No handle of the service exists and no other context (interrupt,
-    /// core) uses it until this returns.
+    /// No handle of the service exists — or the handles that exist belong
+    /// to a core that is halted and will never use them again — and no
+    /// other context (interrupt, core) uses it until this returns.
     pub unsafe fn reset(&self) {
-        // SAFETY: nobody else accesses the memory (the caller's contract);
-        // it is valid for BYTES bytes.
-        unsafe { core::ptr::write_bytes(self.memory.0.get().cast::<u8>(), 0, BYTES) };
-        // SYNC: Release: the next claim's Acquire sees the zeroed memory.
-        self.state.store(EMPTY, Ordering::Release);
+        // SAFETY: the caller's contract.
+        unsafe { crate::memory::reset(&self.state, &self.memory) };
     }
 }
 
@@ -426,17 +380,17 @@ impl<'a, T: ZeroCopySend, B: StaticRamBoard> PubSubRef<'a, T, B> {
         }
         let layout = self.data_layout()?;
         let segment = self.data_segment(slot.index);
-        for offset in (0..segment.len()).step_by(4) {
-            segment.word(offset).store(0, Ordering::Relaxed);
-        }
+        zero_segment(segment);
         let data = iox2_core::pubsub::Data::create(segment, layout, slot.generation).map_err(|e| {
             registry.release_port(PortKind::Publisher, slot);
             PortClaimError::Data(e)
         })?;
-        Ok(Publisher::new(
-            PublisherPort::new(control, data, slot, Backpressure::Discard),
+        Ok(Publisher::new(PublisherPort::new(
             control,
-        ))
+            data,
+            slot,
+            Backpressure::Discard,
+        )))
     }
 
     /// Claims a subscriber (creating the service on the first claim);
@@ -508,28 +462,9 @@ impl<'a, T: ZeroCopySend, B: StaticRamBoard> PubSubRef<'a, T, B> {
         Control::open(self.control_segment()?, &self.content()?).map_err(PortClaimError::Open)
     }
 
-    /// Creates the service if nobody has: one RMW decides who. A context
-    /// that finds another one creating gets a typed error instead of
-    /// waiting for it (INV-PREEMPT: it may be the one that was preempted).
+    /// Creates the service if nobody has (see `crate::memory`).
     fn ensure_created(&self) -> Result<(), PortClaimError> {
-        // SYNC: Acquire pairs with the creator's Release of READY.
-        match self.state.load(Ordering::Acquire) {
-            READY => return Ok(()),
-            EMPTY => {}
-            _ => return Err(PortClaimError::ServiceBeingCreated),
-        }
-        // SYNC: Acquire as above, for the READY a failed claim may find.
-        match B::Rmw::compare_exchange(self.state, EMPTY, CREATING, Ordering::Acquire, Ordering::Acquire) {
-            Ok(_) => {}
-            Err(READY) => return Ok(()),
-            Err(_) => return Err(PortClaimError::ServiceBeingCreated),
-        }
-        let created = self.create();
-        // SYNC: Release publishes the written control segment to the
-        // Acquire of every later claim. Only the creator writes here.
-        self.state
-            .store(if created.is_ok() { READY } else { EMPTY }, Ordering::Release);
-        created
+        ensure_created::<B::Rmw>(self.state, || self.create())
     }
 
     fn create(&self) -> Result<(), PortClaimError> {

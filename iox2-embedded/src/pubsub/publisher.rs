@@ -4,37 +4,34 @@
 //!
 //! Progress: every call is wait-free apart from the queues' overflow
 //! compare-and-swap (lock-free: it retries only after the subscriber
-//! popped); nothing waits for a subscriber, preempted or not
+//! popped); nothing waits for a subscriber, preempted, halted or not
 //! (INV-PREEMPT). With safe overflow a full subscriber buffer drops its
-//! oldest sample; without it a send reaches every connected subscriber or
-//! none: when one's buffer is full the sample is not sent
-//! ([`Delivery::discarded`] counts the full buffers) and the caller may
-//! send again later.
+//! oldest sample; without it a subscriber whose buffer is full is skipped,
+//! as on the host: the sample goes to every other connected subscriber,
+//! [`Delivery::discarded`] counts the full buffers, and a sample that
+//! reached nobody goes back to the pool (the caller may send again).
 
 use crate::error::SendError;
 use core::cell::Cell;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
-use core::sync::atomic::Ordering;
 use iox2_core::payload::ZeroCopySend;
-use iox2_core::pubsub::{Control, Delivery, LoanError, PublisherPort};
+use iox2_core::pubsub::{Delivery, LoanError, PublisherPort};
 use iox2_platform::static_ram::{StaticRamBoard, StaticWaiter};
 
 /// A publisher of payload `T` on board `B`: `Send`, not `Sync`; dropping it
 /// frees its port (samples already sent stay readable).
 pub struct Publisher<'a, T, B: StaticRamBoard> {
     port: PublisherPort<'a, B::Rmw>,
-    control: Control<'a, B::Rmw>,
     _payload: PhantomData<fn() -> T>,
     _not_sync: PhantomData<Cell<()>>,
 }
 
 impl<'a, T: ZeroCopySend, B: StaticRamBoard> Publisher<'a, T, B> {
-    pub(crate) fn new(port: PublisherPort<'a, B::Rmw>, control: Control<'a, B::Rmw>) -> Self {
+    pub(crate) fn new(port: PublisherPort<'a, B::Rmw>) -> Self {
         Self {
             port,
-            control,
             _payload: PhantomData,
             _not_sync: PhantomData,
         }
@@ -80,30 +77,6 @@ impl<'a, T: ZeroCopySend, B: StaticRamBoard> Publisher<'a, T, B> {
     /// returned.
     pub fn free_chunks(&mut self) -> u32 {
         self.port.free_chunks()
-    }
-
-    /// Without safe overflow: how many connected subscribers have a full
-    /// buffer (a send now would not reach them). Exact for "not full": only
-    /// this publisher fills the buffers.
-    fn full_buffers(&mut self) -> u32 {
-        if self.control.qos().safe_overflow == 1 {
-            return 0;
-        }
-        self.port.update_connections();
-        let slot = self.port.slot();
-        let mut full = 0;
-        for subscriber in 0..self.control.qos().max_subscribers {
-            let ready = self.control.pub_ready(slot.index, subscriber).load(Ordering::Relaxed);
-            if ready == 0 || ready >> 16 != slot.generation {
-                continue;
-            }
-            let queue = self.control.submission_queue(slot.index, subscriber);
-            // A stale head only makes the queue look fuller: never a false "not full".
-            if queue.len() >= queue.capacity() {
-                full += 1;
-            }
-        }
-        full
     }
 
     /// How many indices subscribers handed back that were never theirs
@@ -178,18 +151,10 @@ impl<T: ZeroCopySend, B: StaticRamBoard> SampleMut<'_, '_, T, B> {
     /// Sends the sample to every connected subscriber and wakes those that
     /// idle (the board's wake hook).
     ///
-    /// Without safe overflow, a sample that would not reach a subscriber
-    /// whose buffer is full is not sent at all: the chunk goes back and
-    /// `discarded` counts the full buffers.
+    /// Without safe overflow, a subscriber whose buffer is full is skipped
+    /// and counted in `discarded`; a sample that reached nobody goes back
+    /// to the pool.
     pub fn send(mut self) -> Delivery {
-        let full = self.loan.publisher.full_buffers();
-        if full > 0 {
-            // Dropping the loan gives the chunk back.
-            return Delivery {
-                delivered: 0,
-                discarded: full,
-            };
-        }
         // The send consumes the loan: its Drop must not give the chunk back.
         self.loan.sent = true;
         let chunk = self.loan.chunk;

@@ -156,11 +156,17 @@ impl<P: HostPlatform, Req: ZeroCopySend, Res: ZeroCopySend, ReqH: ZeroCopySend, 
         self.port
             .borrow_mut()
             .servers_to_update(|s, wanted, connected| changes.push((s, wanted, connected)));
+        let mut deferred = Vec::new();
         for (server, wanted, connected) in changes {
+            if deferred.contains(&server) {
+                // Its successor waits until the old one is drained.
+                continue;
+            }
             if connected.is_some() {
                 if self.port.borrow().has_queued_from(server) {
                     // Responses of a departed server wait: take them first.
                     self.port.borrow_mut().refresh();
+                    deferred.push(server);
                     continue;
                 }
                 self.port.borrow_mut().disconnect(server);

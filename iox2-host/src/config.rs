@@ -47,6 +47,8 @@ pub struct Config {
     pub event: EventDefaults,
     /// The default settings of a request-response service.
     pub request_response: ReqResDefaults,
+    /// The default settings of a blackboard.
+    pub blackboard: BlackboardDefaults,
 }
 
 /// Shared-memory settings: where the tools ([`crate::inspect`], discovery,
@@ -280,6 +282,41 @@ impl From<ReqResDefaults> for ReqResQos {
     }
 }
 
+/// The default settings of a blackboard (its keys are always the
+/// creator's), with iceoryx2's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlackboardDefaults {
+    /// Most readers at once (default 8).
+    pub max_readers: u32,
+    /// Most nodes attached at once (default 20).
+    pub max_nodes: u32,
+}
+
+impl Default for BlackboardDefaults {
+    fn default() -> Self {
+        Self {
+            max_readers: iox2_core::blackboard::BlackboardQos::DEFAULT_MAX_READERS,
+            max_nodes: iox2_core::blackboard::BlackboardQos::DEFAULT_MAX_NODES,
+        }
+    }
+}
+
+impl BlackboardDefaults {
+    /// Checks the counts (the rest of a blackboard's settings come with its keys).
+    fn check(&self) -> Result<(), QosError> {
+        for (value, what) in [(self.max_readers, "max_readers"), (self.max_nodes, "max_nodes")] {
+            if value == 0 {
+                return Err(QosError::Zero(what));
+            }
+            if value > iox2_core::service::MAX_COUNT {
+                return Err(QosError::TooLarge(what));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where a loaded configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigSource {
@@ -407,7 +444,8 @@ impl Config {
     fn check(&self) -> Result<(), (&'static str, QosError)> {
         self.pubsub_qos().check().map_err(|e| ("publish_subscribe", e))?;
         self.event_qos().check().map_err(|e| ("event", e))?;
-        self.reqres_qos().check().map_err(|e| ("request_response", e))
+        self.reqres_qos().check().map_err(|e| ("request_response", e))?;
+        self.blackboard.check().map_err(|e| ("blackboard", e))
     }
 
     /// Loads the file at `explicit` if one is given (it must exist), else
@@ -568,6 +606,13 @@ max_loaned_responses = {max_loaned_responses}
 safe_overflow = {reqres_safe_overflow}
 # true: a request is handed to the server even when its client stopped waiting.
 fire_and_forget = {fire_and_forget}
+
+[blackboard]
+# Default settings of a new blackboard (its keys and values are the creator's).
+# Most readers at once.
+max_readers = {max_readers}
+# Most nodes attached to the blackboard at once.
+max_nodes = {blackboard_max_nodes}
 ",
             root = quote(&self.shared_memory.root.to_string_lossy()),
             prefix = quote(&self.shared_memory.prefix),
@@ -600,6 +645,8 @@ fire_and_forget = {fire_and_forget}
             max_loaned_responses = r.max_loaned_responses,
             reqres_safe_overflow = r.safe_overflow,
             fire_and_forget = r.fire_and_forget,
+            max_readers = self.blackboard.max_readers,
+            blackboard_max_nodes = self.blackboard.max_nodes,
         )
     }
 }

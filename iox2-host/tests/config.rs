@@ -158,6 +158,7 @@ fn every_pattern_has_defaults_and_they_are_iceoryx2s() {
     assert!(!config.node.cleanup_dead_nodes_on_creation);
     let text = "[event]\nmax_listeners = 4\ndeadline_ns = 250000000\nnotifier_dead_event = 9\n\
                 [request_response]\nmax_servers = 1\nsafe_overflow = false\n\
+                [blackboard]\nmax_readers = 3\n\
                 [node]\ncleanup_dead_nodes_on_creation = true\n";
     let config = Config::from_toml_str(text, "p.toml").unwrap();
     let event = config.event_qos();
@@ -170,6 +171,7 @@ fn every_pattern_has_defaults_and_they_are_iceoryx2s() {
         (reqres.max_servers, reqres.max_clients, reqres.safe_overflow),
         (1, 8, false)
     );
+    assert_eq!((config.blackboard.max_readers, config.blackboard.max_nodes), (3, 20));
     assert!(config.node.cleanup_dead_nodes_on_creation);
     // The generated file writes the set ids and deadline, and comments out the rest.
     let generated = config.to_commented_toml();
@@ -196,6 +198,8 @@ fn refused_defaults_name_their_table() {
         error.to_string().starts_with("t.toml:3:") && error.to_string().contains("request_response.fire_and_forget"),
         "{error}"
     );
+    let error = Config::from_toml_str("[blackboard]\nmax_readers = 0\n", "b.toml").unwrap_err();
+    assert!(error.to_string().contains("[blackboard]"), "{error}");
     let error = Config::from_toml_str("[node]\ncleanup = true\n", "n.toml").unwrap_err();
     assert!(error.to_string().contains("node.cleanup"), "{error}");
 }

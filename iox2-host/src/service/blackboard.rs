@@ -33,7 +33,8 @@ struct EntrySpec<R, K> {
 /// Builds a new blackboard: its keys, each with a default value, fixed
 /// from now on; then [`BlackboardCreator::create`].
 ///
-/// Unset counts take iceoryx2's defaults: 8 readers, 20 nodes. There is
+/// Unset counts take the node configuration's `[blackboard]` defaults
+/// (iceoryx2's unless a file says otherwise: 8 readers, 20 nodes). There is
 /// one writer.
 pub struct BlackboardCreator<P: HostPlatform, K> {
     node: Arc<NodeInner<P>>,
@@ -109,8 +110,9 @@ impl<P: HostPlatform, K: ZeroCopySend + Copy + Eq + Debug + 'static> BlackboardC
         let arena: u64 = self.entries.iter().map(|e| region_len(e.value.size())).sum();
         let arena_len = u32::try_from(arena).map_err(|_| too_large("arena_len"))?;
         let qos = BlackboardQos {
-            max_readers: self.max_readers.unwrap_or(BlackboardQos::DEFAULT_MAX_READERS),
-            max_nodes: self.max_nodes.unwrap_or(BlackboardQos::DEFAULT_MAX_NODES),
+            // The node's configuration holds the defaults.
+            max_readers: self.max_readers.unwrap_or(self.node.config.blackboard.max_readers),
+            max_nodes: self.max_nodes.unwrap_or(self.node.config.blackboard.max_nodes),
             entries,
             arena_len,
         };

@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
         .service_builder(TELEMETRY_SERVICE)?
         .publish_subscribe::<Reading>()
         .history(1)
+        // Room for send times: `iox2 service hz` then shows latency.
+        .send_times(true)
         .open_or_create()?;
     let publisher = service.publisher_builder().create()?;
     for sequence in 0..count {

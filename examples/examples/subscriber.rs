@@ -15,6 +15,8 @@ fn main() -> Result<(), Box<dyn core::error::Error>> {
         .service_builder(TELEMETRY_SERVICE)?
         .publish_subscribe::<Reading>()
         .history(1)
+        // Room for send times: `iox2 service hz` then shows latency.
+        .send_times(true)
         .open_or_create()?;
     let subscriber = service.subscriber_builder().create()?;
     let mut received = 0;

@@ -109,6 +109,9 @@ pub struct PubSubDefaults {
     pub safe_overflow: bool,
     /// For slice payloads, the most elements per sample (default 1).
     pub max_slice_len: u32,
+    /// Whether chunks have room for a send time that latency tools ask
+    /// publishers for (default false: 8 bytes less per chunk).
+    pub send_times: bool,
 }
 
 impl Default for PubSubDefaults {
@@ -129,6 +132,7 @@ impl From<PubSubQos> for PubSubDefaults {
             max_borrowed: q.max_borrowed,
             safe_overflow: q.safe_overflow != 0,
             max_slice_len: q.max_slice_len,
+            send_times: q.send_times != 0,
         }
     }
 }
@@ -145,6 +149,7 @@ impl From<PubSubDefaults> for PubSubQos {
             max_borrowed: d.max_borrowed,
             safe_overflow: u32::from(d.safe_overflow),
             max_slice_len: d.max_slice_len,
+            send_times: u32::from(d.send_times),
         }
     }
 }
@@ -564,6 +569,8 @@ max_borrowed = {max_borrowed}
 safe_overflow = {safe_overflow}
 # For slice payloads, the most elements per sample.
 max_slice_len = {max_slice_len}
+# true: chunks have room for a send time (`iox2 service hz` shows latency).
+send_times = {send_times}
 
 [event]
 # Default settings of a new event service (iceoryx2's defaults).
@@ -627,6 +634,7 @@ max_nodes = {blackboard_max_nodes}
             max_borrowed = q.max_borrowed,
             safe_overflow = q.safe_overflow,
             max_slice_len = q.max_slice_len,
+            send_times = q.send_times,
             max_listeners = e.max_listeners,
             max_notifiers = e.max_notifiers,
             event_max_nodes = e.max_nodes,

@@ -12,6 +12,7 @@ use core::marker::PhantomData;
 use iox2_core::payload::ZeroCopySend;
 use iox2_core::pubsub::{Backpressure, Delivery, LoanError, PublisherPort};
 use iox2_core::service::PortKind;
+use iox2_platform::Clock;
 use iox2_platform::Region;
 use std::fmt;
 use std::sync::Arc;
@@ -137,8 +138,15 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Publisher<P, T, H> {
     }
 
     pub(crate) fn send_chunk(&self, chunk: u32, payload_bytes: usize) -> Delivery {
+        let mut port = self.port.borrow_mut();
+        // A clock read only while a tool measures latency (`iox2 service hz`).
+        let sent_at = if port.wants_stamps() {
+            P::Clock::now().as_nanos()
+        } else {
+            0
+        };
         // At most `max_slice_len` elements of a `u32`-sized layout.
-        self.port.borrow_mut().send::<P::Waiter>(chunk, payload_bytes as u32)
+        port.send_stamped::<P::Waiter>(chunk, payload_bytes as u32, sent_at)
     }
 
     pub(crate) fn release_chunk(&self, chunk: u32) {

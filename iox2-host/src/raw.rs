@@ -34,6 +34,7 @@ use crate::untyped;
 use core::time::Duration;
 use iox2_core::payload::TypeDescriptor;
 use iox2_core::pubsub::{PubSubQos, ReceiveError};
+use iox2_platform::Rmw;
 use iox2_platform::error::WaitError;
 use iox2_platform::wait::WaitOutcome;
 use std::fmt;
@@ -42,6 +43,8 @@ use std::sync::Arc;
 /// Receives the samples of any publish-subscribe service as bytes.
 pub struct RawSubscriber<P: HostPlatform> {
     subscriber: Subscriber<P, [u8]>,
+    /// Whether this subscriber asked publishers for send times.
+    stamping: bool,
     qos: PubSubQos,
     payload: TypeDescriptor,
     user_header: TypeDescriptor,
@@ -85,10 +88,23 @@ impl<P: HostPlatform> RawSubscriber<P> {
             .map_err(RawSubscriberCreateError::Port)?;
         Ok(Self {
             subscriber,
+            stamping: false,
             qos,
             payload,
             user_header,
         })
+    }
+
+    /// Asks the service's publishers to stamp every sample with its send
+    /// time (`Sample::chunk_header().sent_at_ns`, platform clock), until
+    /// this subscriber is dropped: latency for tools, at one clock read per
+    /// send while any tool asks.
+    pub fn request_send_times(&mut self) {
+        if !self.stamping {
+            // SYNC: Relaxed: publishers only decide whether to stamp.
+            P::Rmw::fetch_add(self.subscriber.stamp_requests(), 1, iox2_core::sync::Ordering::Relaxed);
+            self.stamping = true;
+        }
     }
 
     /// The service's settings.
@@ -121,5 +137,14 @@ impl<P: HostPlatform> RawSubscriber<P> {
     /// Whether a publisher is connected.
     pub fn has_publishers(&self) -> bool {
         self.subscriber.has_publishers()
+    }
+}
+
+impl<P: HostPlatform> Drop for RawSubscriber<P> {
+    fn drop(&mut self) {
+        if self.stamping {
+            // SYNC: Relaxed, as when asked.
+            P::Rmw::fetch_sub(self.subscriber.stamp_requests(), 1, iox2_core::sync::Ordering::Relaxed);
+        }
     }
 }

@@ -198,6 +198,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Sample<'_, P, T, H> 
             payload_len: 0,
             sequence: 0,
             publisher_generation: 0,
+            sent_at_ns: 0,
         })
     }
 

@@ -155,6 +155,11 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> Subscriber<P, T, H> 
         self.port.borrow().prepare_sleep()
     }
 
+    /// The service's count of receivers asking publishers for send times.
+    pub(crate) fn stamp_requests(&self) -> &'static iox2_core::sync::AtomicU32 {
+        self.service.pattern.control.header().stamp_requests()
+    }
+
     /// Ends a WaitSet's sleep.
     pub(crate) fn end_sleep(&self) {
         self.port.borrow().end_sleep();

@@ -320,6 +320,7 @@ fn hz_and_echo_watch_a_live_publisher_with_one_extra_subscriber() {
         .service_builder(&name)
         .unwrap()
         .publish_subscribe::<u64>()
+        .send_times(true)
         .open_or_create()
         .unwrap();
     let stop = std::sync::Arc::new(core::sync::atomic::AtomicBool::new(false));
@@ -396,6 +397,14 @@ fn hz_and_echo_watch_a_live_publisher_with_one_extra_subscriber() {
     assert!(period["min"].as_f64().unwrap() <= period["mean"].as_f64().unwrap());
     assert!(period["mean"].as_f64().unwrap() <= period["max"].as_f64().unwrap());
     assert_eq!(total["lost"], 0, "{total}");
+    // The publisher stamped its samples while hz asked: send-to-arrival latency.
+    let latency = &total["latency_us"];
+    let (min, max) = (latency["min"].as_f64().unwrap(), latency["max"].as_f64().unwrap());
+    assert!(
+        0.0 < min && min <= latency["mean"].as_f64().unwrap() && min <= max,
+        "{total}"
+    );
+    assert!(max < 1_000_000.0, "under a second: {total}");
 
     // The watchers left: the service has its publisher and nothing else.
     let details = json(&iox2(&dir, &["-f", "json", "service", "details", &name]));

@@ -62,6 +62,7 @@ fn raw_subscriber_reads_any_payload_as_bytes() {
         .service_builder(&fixed)
         .unwrap()
         .publish_subscribe::<[u32; 3]>()
+        .send_times(true)
         .open_or_create()
         .unwrap();
     let publisher = service.publisher_builder().create().unwrap();
@@ -73,6 +74,27 @@ fn raw_subscriber_reads_any_payload_as_bytes() {
     assert_eq!(sample.len(), 12);
     assert_eq!(&sample[8..], &[0xff; 4]);
     assert_eq!(sample.sequence(), 0);
+    assert_eq!(sample.chunk_header().sent_at_ns, 0, "nobody asked for send times");
+    drop(sample);
+
+    // A watcher that asks for send times gets them, until it leaves.
+    let mut stamped = RawSubscriber::create(&node, &fixed).unwrap();
+    stamped.request_send_times();
+    publisher.send_copy([3, 4, 5]).unwrap();
+    let sample = stamped.receive().unwrap().unwrap();
+    assert_ne!(sample.chunk_header().sent_at_ns, 0);
+    drop(sample);
+    drop(stamped);
+    publisher.send_copy([6, 7, 8]).unwrap();
+    let earlier = raw.receive().unwrap().unwrap();
+    assert_eq!(
+        (&earlier[..4], earlier.chunk_header().sent_at_ns != 0),
+        (&[3, 0, 0, 0][..], true)
+    );
+    drop(earlier);
+    let sample = raw.receive().unwrap().unwrap();
+    assert_eq!(&sample[..4], &[6, 0, 0, 0]);
+    assert_eq!(sample.chunk_header().sent_at_ns, 0, "the watcher left");
 }
 
 #[test]

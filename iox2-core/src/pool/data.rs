@@ -6,7 +6,8 @@
 //!
 //! Chunk header words: payload length (bytes), a 64-bit tag (low, high:
 //! a publisher's sequence number; a request's slot and generation), the
-//! owner's generation.
+//! owner's generation, and — only in pools laid out with send times — the
+//! send time (low, high; platform clock nanoseconds, 0 when not stamped).
 
 use super::layout::{CHUNK_HEADER, DATA_HEADER_WORDS, DataLayout};
 use crate::bitset::AtomicBitsetView;
@@ -71,6 +72,8 @@ pub struct ChunkHeader {
     pub sequence: u64,
     /// The generation of the port that owns the pool.
     pub publisher_generation: u32,
+    /// When it was sent (platform clock nanoseconds); 0: not stamped.
+    pub sent_at_ns: u64,
 }
 
 /// A pool's data segment.
@@ -188,6 +191,12 @@ impl<'a, R: Rmw> Data<'a, R> {
             .store((header.sequence >> 32) as u32, Ordering::Relaxed);
         self.chunk_word(chunk, 3)
             .store(header.publisher_generation, Ordering::Relaxed);
+        if self.layout.send_times {
+            self.chunk_word(chunk, 4)
+                .store(header.sent_at_ns as u32, Ordering::Relaxed);
+            self.chunk_word(chunk, 5)
+                .store((header.sent_at_ns >> 32) as u32, Ordering::Relaxed);
+        }
     }
 
     /// Reads chunk `chunk`'s header; `None` for an index beyond the pool.
@@ -200,6 +209,12 @@ impl<'a, R: Rmw> Data<'a, R> {
             sequence: u64::from(self.chunk_word(chunk, 1).load(Ordering::Relaxed))
                 | (u64::from(self.chunk_word(chunk, 2).load(Ordering::Relaxed)) << 32),
             publisher_generation: self.chunk_word(chunk, 3).load(Ordering::Relaxed),
+            sent_at_ns: if self.layout.send_times {
+                u64::from(self.chunk_word(chunk, 4).load(Ordering::Relaxed))
+                    | (u64::from(self.chunk_word(chunk, 5).load(Ordering::Relaxed)) << 32)
+            } else {
+                0
+            },
         })
     }
 
@@ -228,4 +243,4 @@ impl<'a, R: Rmw> Data<'a, R> {
     }
 }
 
-const _: () = assert!(CHUNK_HEADER == 16);
+const _: () = assert!(CHUNK_HEADER == 16 && super::layout::SEND_TIME == 8);

@@ -17,8 +17,10 @@ use crate::service::QosError;
 use crate::sync::CACHE_LINE;
 use iox2_platform::rmw::Rmw;
 
-/// Bytes of the chunk header: payload length, sequence (2 words), publisher generation.
+/// Bytes of the chunk header: payload length, tag (2 words), owner generation.
 pub const CHUNK_HEADER: usize = 16;
+/// Bytes a pool with send times adds to the chunk header (2 words).
+pub const SEND_TIME: usize = 8;
 /// Chunk strides that are a multiple of this get one more cache line
 /// (PERFORMANCE.md: otherwise all chunk headers fall into one L1 set).
 const COLOUR_PERIOD: usize = 4096;
@@ -47,6 +49,8 @@ pub struct PoolShape {
     pub receivers: u32,
     /// Entries of the history ring (0: none).
     pub history: u32,
+    /// Whether chunk headers carry a send time (see [`SEND_TIME`]).
+    pub send_times: bool,
 }
 
 /// Offsets in a pool's data segment.
@@ -72,6 +76,8 @@ pub struct DataLayout {
     pub user_header: usize,
     /// Offset of the payload inside a chunk.
     pub payload: usize,
+    /// Whether chunk headers carry a send time.
+    pub send_times: bool,
     /// Total bytes.
     pub len: usize,
 }
@@ -97,7 +103,12 @@ pub const fn pool_layout<R: Rmw>(
     let in_flight_row = words_for(chunks) * 4;
     let history = round_up(in_flight + shape.receivers as usize * in_flight_row, CACHE_LINE);
     let history_end = history + (2 + shape.history as usize) * 4;
-    let user_header = round_up(CHUNK_HEADER, content.header_align);
+    let header_len = if shape.send_times {
+        CHUNK_HEADER + SEND_TIME
+    } else {
+        CHUNK_HEADER
+    };
+    let user_header = round_up(header_len, content.header_align);
     let payload = round_up(user_header + content.header_size, content.payload_align);
     let chunk_align = max(CACHE_LINE, max(content.payload_align, content.header_align));
     let mut stride = round_up(payload + content.payload_size, chunk_align);
@@ -123,6 +134,7 @@ pub const fn pool_layout<R: Rmw>(
         stride,
         user_header,
         payload,
+        send_times: shape.send_times,
         len,
     })
 }

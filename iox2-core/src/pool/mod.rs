@@ -8,5 +8,5 @@ mod layout;
 mod owner;
 
 pub use data::{ChunkHeader, Data, DataOpenError};
-pub use layout::{CHUNK_HEADER, ChunkContent, DataLayout, PoolShape, pool_layout};
+pub use layout::{CHUNK_HEADER, ChunkContent, DataLayout, PoolShape, SEND_TIME, pool_layout};
 pub use owner::PoolOwner;

@@ -121,6 +121,7 @@ pub const fn data_layout<R: Rmw>(qos: &PubSubQos, content: &ChunkContent) -> Res
         chunks,
         receivers: qos.max_subscribers,
         history: qos.history,
+        send_times: qos.send_times == 1,
     };
     pool_layout::<R>(&shape, content, "the chunk count per publisher")
 }
@@ -179,6 +180,12 @@ mod tests {
         };
         let l = data_layout::<NativeRmw>(&qos, &header).unwrap();
         assert_eq!((l.user_header, l.payload), (16, 64));
+        // Room for a send time only where the service asks for it.
+        let stamped = PubSubQos { send_times: 1, ..qos };
+        let l = data_layout::<NativeRmw>(&stamped, &header).unwrap();
+        assert_eq!((l.user_header, l.payload, l.send_times), (24, 64, true));
+        let plain = data_layout::<NativeRmw>(&stamped, &SMALL).unwrap();
+        assert_eq!(plain.payload, CHUNK_HEADER + crate::pool::SEND_TIME);
     }
 
     #[test]

@@ -241,15 +241,31 @@ impl<'a, R: Rmw> PublisherPort<'a, R> {
         self.pool.free(chunk);
     }
 
+    /// Whether a receiver asked for send times (see
+    /// [`PublisherPort::send_stamped`]): one load of a line nobody writes
+    /// while no tool watches.
+    #[inline]
+    pub fn wants_stamps(&self) -> bool {
+        // SYNC: Relaxed: a late or early stamp only changes what a tool shows.
+        self.control.qos().send_times == 1 && self.control.header().stamp_requests().load(Ordering::Relaxed) != 0
+    }
+
     /// Sends a loaned chunk whose payload holds `payload_len` bytes, and
     /// wakes the receiving subscribers that sleep (`W`).
     pub fn send<W: WaitWord>(&mut self, chunk: u32, payload_len: u32) -> Delivery {
+        self.send_stamped::<W>(chunk, payload_len, 0)
+    }
+
+    /// Like [`PublisherPort::send`], recording `sent_at_ns` (platform
+    /// clock; 0 for none) in the chunk header.
+    pub fn send_stamped<W: WaitWord>(&mut self, chunk: u32, payload_len: u32, sent_at_ns: u64) -> Delivery {
         self.loaned = self.loaned.saturating_sub(1);
         self.update_connections();
         let header = ChunkHeader {
             payload_len,
             sequence: self.sequence,
             publisher_generation: self.slot.generation,
+            sent_at_ns,
         };
         self.sequence += 1;
         self.pool.data().write_header(chunk, &header);

@@ -32,6 +32,10 @@ pub struct PubSubQos {
     /// For slice payloads, the most elements per sample (default: 1: a
     /// single value).
     pub max_slice_len: u32,
+    /// Whether chunk headers have room for a send time (1), which tools
+    /// (`iox2 service hz`) ask publishers to stamp for latency; 0 (the
+    /// default) saves those 8 bytes per chunk. Stored with `safe_overflow`.
+    pub send_times: u32,
 }
 
 impl Default for PubSubQos {
@@ -53,6 +57,7 @@ impl PubSubQos {
         max_borrowed: 2,
         safe_overflow: 1,
         max_slice_len: 1,
+        send_times: 0,
     };
 
     /// Checks the settings; every other method assumes they passed.
@@ -85,6 +90,9 @@ impl PubSubQos {
         }
         if self.safe_overflow > 1 {
             return Err(QosError::TooLarge("safe_overflow (0 or 1)"));
+        }
+        if self.send_times > 1 {
+            return Err(QosError::TooLarge("send_times (0 or 1)"));
         }
         match self.chunks_per_publisher() {
             Some(chunks) if chunks <= crate::place::MAX_CAPACITY => Ok(()),
@@ -139,7 +147,7 @@ impl Settings for PubSubQos {
             self.history,
             self.max_loaned,
             self.max_borrowed,
-            self.safe_overflow,
+            self.safe_overflow | (self.send_times << 1),
             self.max_slice_len,
         ]
     }
@@ -153,8 +161,10 @@ impl Settings for PubSubQos {
             history: w[4],
             max_loaned: w[5],
             max_borrowed: w[6],
-            safe_overflow: w[7],
+            // Any bit but these two stays in `safe_overflow`, which `check` refuses.
+            safe_overflow: w[7] & !2,
             max_slice_len: w[8],
+            send_times: (w[7] >> 1) & 1,
         }
     }
 
@@ -179,6 +189,23 @@ mod tests {
         assert_eq!(qos.check(), Ok(()));
         assert_eq!(qos.chunks_per_publisher(), Some(8 * 4 + 2));
         assert_eq!(qos.completion_capacity(), 34);
+    }
+
+    #[test]
+    fn send_times_share_the_overflow_word() {
+        let qos = PubSubQos {
+            send_times: 1,
+            safe_overflow: 0,
+            ..PubSubQos::DEFAULT
+        };
+        assert_eq!(qos.to_words()[7], 2);
+        assert_eq!(PubSubQos::from_words(qos.to_words()), qos);
+        let mut corrupt = qos.to_words();
+        corrupt[7] = 6;
+        assert_eq!(
+            PubSubQos::from_words(corrupt).check(),
+            Err(QosError::TooLarge("safe_overflow (0 or 1)"))
+        );
     }
 
     #[test]

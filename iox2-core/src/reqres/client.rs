@@ -404,6 +404,7 @@ impl<'a, R: Rmw> ClientPort<'a, R> {
                 payload_len,
                 sequence: tag(request, generation),
                 publisher_generation: self.slot.generation,
+                sent_at_ns: 0,
             },
         );
         self.pool.start_count(chunk);

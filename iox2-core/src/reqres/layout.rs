@@ -167,6 +167,7 @@ pub const fn request_pool<R: Rmw>(qos: &ReqResQos, content: &ChunkContent) -> Re
         chunks,
         receivers: qos.max_servers,
         history: 0,
+        send_times: false,
     };
     pool_layout::<R>(&shape, content, "the chunk count per client")
 }
@@ -184,6 +185,7 @@ pub const fn response_pool<R: Rmw>(qos: &ReqResQos, content: &ChunkContent) -> R
         chunks,
         receivers: qos.max_clients,
         history: 0,
+        send_times: false,
     };
     pool_layout::<R>(&shape, content, "the chunk count per server")
 }

@@ -333,6 +333,7 @@ impl<'a, R: Rmw> ServerPort<'a, R> {
                 payload_len,
                 sequence: tag(request.id.request, request.id.generation),
                 publisher_generation: self.slot.generation,
+                sent_at_ns: 0,
             },
         );
         self.pool.start_count(chunk);

@@ -182,6 +182,7 @@ fn a_cancel_reaches_the_server_and_stale_responses_are_never_delivered() {
             payload_len: 8,
             sequence: tag(first.request, first.generation),
             publisher_generation: 1,
+            sent_at_ns: 0,
         },
     );
     let queue = control.response_queue(c.slot().index, second.request, s.slot().index);

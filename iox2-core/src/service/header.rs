@@ -5,7 +5,7 @@
 //! Word indices (all `u32`):
 //! ```text
 //! 0 magic "IOX2"   1 ABI version   2 layout hash   3 state (EMPTY/INIT/READY/DEAD)
-//! 4 pattern        5 segment len   6 topology generation   7 reserved
+//! 4 pattern        5 segment len   6 topology generation   7 stamp requests
 //! 8..17  settings (the pattern's `Settings`, 9 words)
 //! 17     service name length   18..82 service name (256 bytes)
 //! 82..104  payload type descriptor (88 bytes)
@@ -31,6 +31,7 @@ const STATE_WORD: usize = 3;
 const PATTERN_WORD: usize = 4;
 const LEN_WORD: usize = 5;
 const TOPOLOGY_WORD: usize = 6;
+const STAMP_REQUESTS_WORD: usize = 7;
 const SETTINGS_WORD: usize = 8;
 const NAME_LEN_WORD: usize = SETTINGS_WORD + SETTINGS_WORDS;
 const NAME_WORD: usize = NAME_LEN_WORD + 1;
@@ -204,6 +205,13 @@ impl<'a> Header<'a> {
     #[inline]
     pub fn topology(&self) -> &'a AtomicU32 {
         self.word(TOPOLOGY_WORD)
+    }
+
+    /// How many receivers asked senders to stamp each chunk with its send
+    /// time (tools measuring latency); RMW-counted up and down by them.
+    #[inline]
+    pub fn stamp_requests(&self) -> &'a AtomicU32 {
+        self.word(STAMP_REQUESTS_WORD)
     }
 
     /// Writes a complete header in a fresh segment, storing READY last

@@ -101,6 +101,7 @@ pub const FIRMWARE_QOS: PubSubQos = PubSubQos {
     max_borrowed: 1,
     safe_overflow: 1,
     max_slice_len: 1,
+    send_times: 0,
 };
 
 pub use crate::memory::SEGMENT_ALIGN;

@@ -32,6 +32,7 @@ struct Requested {
     max_borrowed: Option<u32>,
     safe_overflow: Option<bool>,
     max_slice_len: Option<u32>,
+    send_times: Option<bool>,
 }
 
 /// Builds a publish-subscribe service: settings, then create or open.
@@ -88,6 +89,10 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
         max_borrowed: u32);
     setting!(/// Whether a full buffer drops its oldest sample (default true).
         safe_overflow: bool);
+    setting!(/// Whether chunks have room for a send time, which latency tools
+        /// (`iox2 service hz`) ask publishers to stamp (default false: 8
+        /// bytes less per chunk).
+        send_times: bool);
 
     /// Gives every sample a user header of type `U` beside its payload
     /// (default: none, `()`); part of the service's type.
@@ -130,6 +135,7 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
             max_borrowed: r.max_borrowed.unwrap_or(d.max_borrowed),
             safe_overflow: r.safe_overflow.map_or(d.safe_overflow, u32::from),
             max_slice_len: r.max_slice_len.unwrap_or(1),
+            send_times: r.send_times.map_or(d.send_times, u32::from),
         }
     }
 
@@ -151,6 +157,13 @@ impl<P: HostPlatform, T: ?Sized + Payload, H: ZeroCopySend> PubSubBuilder<P, T, 
                 setting: "safe_overflow",
                 offered: offered.safe_overflow,
                 requested,
+            });
+        }
+        if let Some(requested) = r.send_times.map(u32::from).filter(|&s| s != offered.send_times) {
+            return Err(ServiceError::Differs {
+                setting: "send_times",
+                offered: offered.send_times.into(),
+                requested: requested.into(),
             });
         }
         Ok(())

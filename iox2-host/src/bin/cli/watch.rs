@@ -6,9 +6,12 @@
 //! `hz` counts arrivals per window: the rate, the period between samples
 //! (min, mean, max, standard deviation: the jitter of delivery as this
 //! process sees it) and the samples lost to overflow (gaps in each
-//! publisher's sequence numbers). The chunk header carries no send time,
-//! so one-way latency is not measured; the period's spread is its visible
-//! part. The first window may include the history a late subscriber gets.
+//! publisher's sequence numbers), and the one-way latency (min, mean,
+//! max) of a service created with `send_times`: `hz` asks the publishers
+//! to stamp each sample with its send time (a clock read per send, only
+//! while a tool asks; see `RawSubscriber::request_send_times`) and compares
+//! it with the arrival on the same monotonic clock. The first window may include the history a
+//! late subscriber gets.
 
 use super::decode::{Decoder, hex};
 use super::output::emit_item;
@@ -18,7 +21,7 @@ use core::time::Duration;
 use iox2_host::RawSubscriber;
 use iox2_host::core::service::Pattern;
 use iox2_host::inspect::find_service;
-use iox2_host::platform::WaitOutcome;
+use iox2_host::platform::{Clock, Platform, WaitOutcome};
 use iox2_host::prelude::Linux;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -85,6 +88,8 @@ struct Arrival<'a> {
     /// The publisher's slot.
     publisher: u32,
     at: Instant,
+    /// Send to arrival, if the publisher stamped the sample.
+    latency: Option<Duration>,
 }
 
 impl Watch {
@@ -134,11 +139,14 @@ impl Watch {
                 break;
             };
             self.received += 1;
+            let sent_at = sample.chunk_header().sent_at_ns;
+            let now = <Linux as Platform>::Clock::now().as_nanos();
             let arrival = Arrival {
                 bytes: &sample,
                 sequence: sample.sequence(),
                 publisher: sample.origin().0,
                 at: Instant::now(),
+                latency: (sent_at != 0).then(|| Duration::from_nanos(now.saturating_sub(sent_at))),
             };
             if !f(arrival)? {
                 return Ok(false);
@@ -170,6 +178,11 @@ struct Stats {
     max: f64,
     sum: f64,
     sum_squares: f64,
+    /// Latencies counted, and their minimum, maximum and sum in seconds.
+    latencies: u64,
+    latency_min: f64,
+    latency_max: f64,
+    latency_sum: f64,
 }
 
 impl Stats {
@@ -194,6 +207,19 @@ impl Stats {
         self.lost += lost;
     }
 
+    /// Counts one send-to-arrival latency.
+    fn add_latency(&mut self, latency: Duration) {
+        let seconds = latency.as_secs_f64();
+        self.latency_min = if self.latencies == 0 {
+            seconds
+        } else {
+            self.latency_min.min(seconds)
+        };
+        self.latency_max = self.latency_max.max(seconds);
+        self.latency_sum += seconds;
+        self.latencies += 1;
+    }
+
     fn report(&self, service: &str, kind: &'static str, seconds: f64) -> HzReport {
         let periods = self.periods as f64;
         let (mean, std_dev) = if periods > 0.0 {
@@ -206,6 +232,7 @@ impl Stats {
             (None, None)
         };
         let ms = |s: f64| (s * 1e6).round() / 1e3;
+        let us = |s: f64| (s * 1e9).round() / 1e3;
         HzReport {
             service: service.to_owned(),
             kind,
@@ -219,6 +246,11 @@ impl Stats {
                 max: ms(self.max),
                 std_dev: ms(std_dev.unwrap_or(0.0)),
             }),
+            latency_us: (self.latencies > 0).then(|| Latency {
+                min: us(self.latency_min),
+                mean: us(self.latency_sum / self.latencies as f64),
+                max: us(self.latency_max),
+            }),
         }
     }
 }
@@ -230,6 +262,14 @@ struct Period {
     mean: f64,
     max: f64,
     std_dev: f64,
+}
+
+/// Send-to-arrival latency in microseconds.
+#[derive(Debug, Serialize)]
+struct Latency {
+    min: f64,
+    mean: f64,
+    max: f64,
 }
 
 /// One report of `hz`.
@@ -246,6 +286,8 @@ struct HzReport {
     /// 1 / mean period; none with fewer than two samples.
     rate_hz: Option<f64>,
     period_ms: Option<Period>,
+    /// None when no publisher stamped its samples (e.g. firmware ports).
+    latency_us: Option<Latency>,
 }
 
 impl HzReport {
@@ -263,6 +305,9 @@ impl HzReport {
                 p.min, p.mean, p.max, p.std_dev
             );
         }
+        if let Some(l) = &self.latency_us {
+            line += &format!("  latency min {:.1} mean {:.1} max {:.1} µs", l.min, l.mean, l.max);
+        }
         if self.lost > 0 {
             line += &format!("  lost {}", self.lost);
         }
@@ -273,6 +318,11 @@ impl HzReport {
 pub(crate) fn hz(args: &HzArgs, context: &Context) -> Result<(), CliError> {
     let window = seconds("--window", args.window)?;
     let mut watch = Watch::open(&args.name, &args.stop, context, "iox2-hz")?;
+    if watch.subscriber.qos().send_times == 1 {
+        watch.subscriber.request_send_times();
+    } else {
+        eprintln!("iox2: no latency: the service was created without send_times");
+    }
     let started = Instant::now();
     let mut total = Stats::default();
     let mut current = Stats::default();
@@ -295,6 +345,10 @@ pub(crate) fn hz(args: &HzArgs, context: &Context) -> Result<(), CliError> {
             let timed = arrived > history;
             current.add(a.at, lost, timed);
             total.add(a.at, lost, timed);
+            if let Some(latency) = a.latency.filter(|_| timed) {
+                current.add_latency(latency);
+                total.add_latency(latency);
+            }
             Ok(true)
         })?;
         let now = Instant::now();

@@ -98,6 +98,7 @@
 extern crate std;
 
 pub mod blackboard;
+mod changes;
 pub mod error;
 pub mod event;
 mod memory;

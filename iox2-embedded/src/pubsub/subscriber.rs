@@ -8,6 +8,7 @@
 //! publisher needs.
 
 use super::PubSubRef;
+use crate::changes::collect;
 use core::cell::{Cell, RefCell};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
@@ -19,10 +20,6 @@ use iox2_platform::Instant;
 use iox2_platform::error::WaitError;
 use iox2_platform::static_ram::{StaticRamBoard, StaticWaiter};
 use iox2_platform::wait::WaitOutcome;
-
-/// Publisher slots whose change one look handles; more are seen on the
-/// next look.
-const CHANGES_PER_LOOK: usize = 4;
 
 /// A subscriber of payload `T` on board `B`: `Send`, not `Sync`; dropping
 /// it frees its port (the publisher takes back what it held).
@@ -102,21 +99,11 @@ impl<'a, T: ZeroCopySend, B: StaticRamBoard> Subscriber<'a, T, B> {
     /// which orders them: one of the two looks sees the other).
     fn update_publishers(&self) {
         let mut port = self.port.borrow_mut();
-        let mut changes = [(0u32, None, None); CHANGES_PER_LOOK];
-        let mut count = 0;
-        let mut more = false;
-        port.publishers_to_update(|publisher, wanted, attached| {
-            if count < CHANGES_PER_LOOK {
-                changes[count] = (publisher, wanted, attached);
-                count += 1;
-            } else {
-                more = true;
-            }
-        });
+        let (changes, more) = collect(|f| port.publishers_to_update(f));
         if more {
             port.refresh();
         }
-        for &(publisher, wanted, attached) in &changes[..count] {
+        for &(publisher, wanted, attached) in changes.as_slice() {
             if attached.is_some() {
                 if self.held.get() > 0 || port.has_queued(publisher) {
                     port.refresh();

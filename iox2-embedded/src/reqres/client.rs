@@ -10,6 +10,7 @@
 
 use super::loan::{Loan, LoanOwner};
 use super::{ReqResRef, chunk_tag};
+use crate::changes::collect;
 use crate::error::{ClientSendError, SendError};
 use core::cell::{Cell, RefCell};
 use core::ptr::NonNull;
@@ -25,9 +26,6 @@ use iox2_platform::Instant;
 use iox2_platform::error::WaitError;
 use iox2_platform::static_ram::{StaticRamBoard, StaticWaiter};
 use iox2_platform::wait::WaitOutcome;
-
-/// Server slots whose change one look handles; more are seen on the next.
-const CHANGES_PER_LOOK: usize = 4;
 
 /// A client sending `Req` and receiving streams of `Res` on board `B`:
 /// `Send`, not `Sync`; dropping it cancels its open requests and frees its
@@ -143,22 +141,13 @@ impl<'a, Req: ZeroCopySend, Res: ZeroCopySend, B: StaticRamBoard> Client<'a, Req
     /// (a SeqCst fence on both sides: one of the two looks sees the other).
     fn update_servers(&self) {
         let mut port = self.port.borrow_mut();
-        let mut changes = [(0u32, None, None); CHANGES_PER_LOOK];
-        let (mut count, mut more) = (0, false);
-        port.servers_to_update(|server, wanted, connected| {
-            if count < CHANGES_PER_LOOK {
-                changes[count] = (server, wanted, connected);
-                count += 1;
-            } else {
-                more = true;
-            }
-        });
+        let (changes, more) = collect(|f| port.servers_to_update(f));
         if more {
             port.refresh();
         }
         let registry = self.control.registry();
         let mut kept = None;
-        for &(server, wanted, connected) in &changes[..count] {
+        for &(server, wanted, connected) in changes.as_slice() {
             if kept == Some(server) {
                 // Still connected to its previous generation: connecting
                 // the new one now would reset queues we still read.

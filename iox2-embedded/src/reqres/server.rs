@@ -10,6 +10,7 @@
 
 use super::loan::{Loan, LoanOwner};
 use super::{ReqResRef, chunk_tag};
+use crate::changes::collect;
 use crate::error::{SendError, ServerSendError};
 use core::cell::{Cell, RefCell};
 use core::ptr::NonNull;
@@ -23,9 +24,6 @@ use iox2_platform::Instant;
 use iox2_platform::error::WaitError;
 use iox2_platform::static_ram::{StaticRamBoard, StaticWaiter};
 use iox2_platform::wait::WaitOutcome;
-
-/// Client slots whose change one look handles; more are seen on the next.
-const CHANGES_PER_LOOK: usize = 4;
 
 /// A server taking `Req` and answering with streams of `Res` on board
 /// `B`: `Send`, not `Sync`; dropping it frees its port (streams it did not
@@ -122,21 +120,12 @@ impl<'a, Req: ZeroCopySend, Res: ZeroCopySend, B: StaticRamBoard> Server<'a, Req
     /// their write: one of the two looks sees the other).
     fn update_clients(&self) {
         let mut port = self.port.borrow_mut();
-        let mut changes = [(0u32, None, None); CHANGES_PER_LOOK];
-        let (mut count, mut more) = (0, false);
-        port.clients_to_update(|client, wanted, attached| {
-            if count < CHANGES_PER_LOOK {
-                changes[count] = (client, wanted, attached);
-                count += 1;
-            } else {
-                more = true;
-            }
-        });
+        let (changes, more) = collect(|f| port.clients_to_update(f));
         if more {
             port.refresh();
         }
         let registry = self.control.registry();
-        for &(client, wanted, attached) in &changes[..count] {
+        for &(client, wanted, attached) in changes.as_slice() {
             if attached.is_some() {
                 if self.held.get() > 0 {
                     port.refresh();
